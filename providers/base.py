@@ -1,0 +1,193 @@
+"""The provider interface every vendor adapter implements (DESIGN §4)."""
+
+from __future__ import annotations
+
+import enum
+import zoneinfo
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from .errors import ProviderBadResponseError, UnsupportedActionError
+from .model import Snapshot
+
+
+class Capability(enum.StrEnum):
+    """What an adapter can do; the UI and the server both read the adapter's declaration."""
+
+    LIST_QUEUES = "list_queues"
+    QUEUE_STATS = "queue_stats"
+    ACTIVE_CALLS = "active_calls"
+    MEMBERSHIP = "membership"
+    PAUSE = "pause"
+    PAUSE_REASONS = "pause_reasons"
+    LISTEN = "listen"
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+    QUEUE_MEMBERSHIP_EDIT = "queue_membership_edit"
+    AGENT_LOGIN = "agent_login"
+    DEFAULT_CAMPAIGN = "default_campaign"
+    CLICK_TO_CALL = "click_to_call"
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One setting an account of this vendor needs (drives ``add_account`` and the admin).
+
+    Secret fields land in ``AccountConfig.secrets`` (encrypted at rest), others in ``options``.
+    """
+
+    name: str
+    help: str
+    secret: bool = False
+    required: bool = True
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """How to reach one provider account. ``secrets`` never appear in a repr or a message."""
+
+    base_url: str
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    options: Mapping[str, str] = field(default_factory=dict)
+    time_zone: str = "UTC"
+    timeout_s: float = 5.0
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def secret(self, name: str) -> str:
+        try:
+            return self.secrets[name]
+        except KeyError:
+            raise ProviderBadResponseError(f"The account has no {name} configured.") from None
+
+
+class ListenMode(enum.StrEnum):
+    SPY = "spy"
+    WHISPER = "whisper"
+    WHISPER_PRIVATE = "whisperprivate"
+    BARGE = "barge"
+    INTERACTIVE = "interactive"
+
+
+class TransferKind(enum.StrEnum):
+    ATTENDED = "attended"
+    BLIND = "blind"
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    """Who an action targets, with every identifier a vendor may ask for.
+
+    ``number`` and ``pin`` are VoIPSUN's per-agent credentials; the PIN is a secret.
+    """
+
+    id: str
+    login: str = ""
+    extension: str | None = None
+    number: str | None = None
+    pin: str | None = field(default=None, repr=False)
+
+
+class Provider(ABC):
+    """One vendor adapter bound to one account.
+
+    ``fetch_snapshot`` does all the requests a full snapshot needs; an endpoint that fails
+    only marks its part as failed (``Snapshot.failed``) unless nothing at all could be read,
+    in which case it raises a ``ProviderError``.
+    """
+
+    vendor: ClassVar[str]
+    title: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    config_fields: ClassVar[tuple[ConfigField, ...]]
+
+    def __init__(self, config: AccountConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def fetch_snapshot(self) -> Snapshot: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook for adapters holding connections
+        """Release network resources."""
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def require(self, capability: Capability) -> None:
+        if capability not in self.capabilities:
+            raise UnsupportedActionError(
+                f"{self.title} does not support {capability.value.replace('_', ' ')}."
+            )
+
+    # Actions. Each adapter overrides those its capabilities declare; the defaults refuse.
+
+    def pause(self, agent: AgentRef, reason_id: str | None, *, force: bool = False) -> None:
+        self.require(Capability.PAUSE)
+        raise NotImplementedError
+
+    def unpause(self, agent: AgentRef) -> None:
+        self.require(Capability.PAUSE)
+        raise NotImplementedError
+
+    def listen(
+        self, agent: AgentRef, listener: str, mode: ListenMode, *, call_id: str | None = None
+    ) -> None:
+        self.require(Capability.LISTEN)
+        raise NotImplementedError
+
+    def transfer(
+        self,
+        agent: AgentRef,
+        *,
+        kind: TransferKind = TransferKind.ATTENDED,
+        number: str | None = None,
+        queue_id: str | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        self.require(Capability.TRANSFER)
+        raise NotImplementedError
+
+    def hangup(
+        self,
+        *,
+        agent: AgentRef | None = None,
+        call_id: str | None = None,
+        channel: str | None = None,
+    ) -> None:
+        self.require(Capability.HANGUP)
+        raise NotImplementedError
+
+    def add_to_queue(self, agent: AgentRef, queue_id: str, penalty: int | None = None) -> None:
+        self.require(Capability.QUEUE_MEMBERSHIP_EDIT)
+        raise NotImplementedError
+
+    def remove_from_queue(self, agent: AgentRef, queue_id: str) -> None:
+        self.require(Capability.QUEUE_MEMBERSHIP_EDIT)
+        raise NotImplementedError
+
+    def agent_login(self, agent: AgentRef, extension: str | None = None) -> None:
+        self.require(Capability.AGENT_LOGIN)
+        raise NotImplementedError
+
+    def agent_logout(self, agent: AgentRef) -> None:
+        self.require(Capability.AGENT_LOGIN)
+        raise NotImplementedError
+
+    def set_default_campaign(self, agent: AgentRef, queue_id: str) -> None:
+        self.require(Capability.DEFAULT_CAMPAIGN)
+        raise NotImplementedError
+
+    def originate(self, agent: AgentRef, number: str) -> None:
+        self.require(Capability.CLICK_TO_CALL)
+        raise NotImplementedError
+
+    def local_to_utc(self, value: datetime) -> datetime:
+        """Vendor timestamps are naive local times of the account's time zone."""
+        return value.replace(tzinfo=self.config.tz).astimezone(zoneinfo.ZoneInfo("UTC"))

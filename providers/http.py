@@ -1,0 +1,82 @@
+"""The one place adapters talk HTTP: timeouts, size limits and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from .errors import (
+    ProviderAuthError,
+    ProviderBadResponseError,
+    ProviderUnavailableError,
+)
+
+MAX_REPLY_BYTES = 5 * 1024 * 1024
+
+
+def make_client(timeout_s: float) -> httpx.Client:
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
+        follow_redirects=False,
+        headers={"User-Agent": "wallboard/0.1"},
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_REPLY_BYTES,
+) -> bytes:
+    """Send one request and return the body, or raise a ``ProviderError``.
+
+    Messages name the path only: query strings and bodies may carry credentials.
+    """
+    path = httpx.URL(url).path
+    try:
+        with client.stream(method, url, params=params, data=data, headers=headers) as response:
+            if response.status_code in (401, 403):
+                raise ProviderAuthError(code=str(response.status_code))
+            if response.status_code == 429:
+                raise ProviderUnavailableError(
+                    "The provider asks us to slow down.",
+                    code="429",
+                    retry_after_s=_retry_after(response),
+                )
+            if response.status_code >= 500:
+                raise ProviderUnavailableError(
+                    f"The provider failed with HTTP {response.status_code} on {path}.",
+                    code=str(response.status_code),
+                )
+            if response.status_code >= 400:
+                raise ProviderBadResponseError(
+                    f"The provider answered HTTP {response.status_code} on {path}.",
+                    code=str(response.status_code),
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > max_bytes:
+                    raise ProviderBadResponseError(
+                        f"The reply from {path} is larger than {max_bytes // 1024 // 1024} MB."
+                    )
+            return bytes(body)
+    except httpx.TimeoutException as err:
+        raise ProviderUnavailableError(f"The provider did not answer in time on {path}.") from err
+    except httpx.HTTPError as err:
+        raise ProviderUnavailableError(
+            f"The provider cannot be reached ({type(err).__name__})."
+        ) from err
