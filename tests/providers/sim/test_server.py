@@ -1,0 +1,126 @@
+"""The simulator HTTP server: real requests over a socket, fault injection, counting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from providers.sim.server import SimRequest, SimResponse, SimulatorServer
+
+
+def echo(request: SimRequest) -> SimResponse:
+    body = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "form": request.form,
+        "agent": request.headers.get("user-agent"),
+        "cookie": request.headers.get("cookie"),
+    }
+    return SimResponse(200, json.dumps(body).encode(), headers={"X-Sim": "yes"})
+
+
+def broken(request: SimRequest) -> SimResponse:
+    raise RuntimeError("simulator bug")
+
+
+@pytest.fixture
+def server() -> Iterator[SimulatorServer]:
+    with SimulatorServer(echo) as running:
+        yield running
+
+
+def test_get_with_query(server: SimulatorServer) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    assert server.port != 0
+    reply = httpx.get(f"{server.url}/api/4.1/X/json?a=1&a=2&b=", headers={"User-Agent": "t"})
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("application/json")
+    assert reply.headers["x-sim"] == "yes"
+    body = reply.json()
+    assert body["method"] == "GET"
+    assert body["path"] == "/api/4.1/X/json"
+    assert body["query"] == {"a": ["1", "2"], "b": [""]}
+    assert body["agent"] == "t"
+
+
+def test_post_form_and_cookie(server: SimulatorServer) -> None:
+    reply = httpx.post(
+        f"{server.url}/p", data={"user": "novak", "pause": "7"}, headers={"Cookie": "k=v"}
+    )
+    body = reply.json()
+    assert body["method"] == "POST"
+    assert body["form"] == {"user": ["novak"], "pause": ["7"]}
+    assert body["cookie"] == "k=v"
+
+
+def test_request_counts_per_path(server: SimulatorServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        for _ in range(3):
+            client.get("/a?x=1")
+        client.get("/b")
+    assert server.request_counts["/a"] == 3
+    assert server.request_counts["/b"] == 1
+    assert server.total_requests == 4
+
+
+def test_status_fault_with_retry_after(server: SimulatorServer) -> None:
+    server.faults.status = 429
+    server.faults.retry_after = 7
+    reply = httpx.get(f"{server.url}/x")
+    assert reply.status_code == 429
+    assert reply.headers["retry-after"] == "7"
+    server.faults.clear()
+    assert httpx.get(f"{server.url}/x").status_code == 200
+
+
+def test_html_error_page_fault(server: SimulatorServer) -> None:
+    server.faults.status = 500
+    reply = httpx.get(f"{server.url}/x")
+    assert reply.status_code == 500
+    assert reply.text.startswith("<html>")
+
+
+def test_body_override_fault(server: SimulatorServer) -> None:
+    server.faults.body = b'{"status":1,"result":{"1":{"id'
+    reply = httpx.get(f"{server.url}/x")
+    assert reply.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(reply.content)
+
+
+def test_refuse_fault_closes_without_reply(server: SimulatorServer) -> None:
+    server.faults.refuse = True
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.url}/x")
+    server.faults.refuse = False
+    assert httpx.get(f"{server.url}/x").status_code == 200
+
+
+def test_delay_fault_still_answers(server: SimulatorServer) -> None:
+    server.faults.delay_s = 0.05
+    assert httpx.get(f"{server.url}/x").status_code == 200
+
+
+def test_faults_only_on_matching_paths(server: SimulatorServer) -> None:
+    server.faults.status = 503
+    server.faults.paths = ("RTUsersState",)
+    assert httpx.get(f"{server.url}/api/4.1/RTUsersState/json").status_code == 503
+    assert httpx.get(f"{server.url}/api/4.1/GetQueues/json").status_code == 200
+
+
+def test_app_exception_is_a_500() -> None:
+    with SimulatorServer(broken) as running:
+        assert httpx.get(f"{running.url}/x").status_code == 500
+
+
+def test_stop_closes_the_port() -> None:
+    running = SimulatorServer(echo).start()
+    url = running.url
+    assert httpx.get(url).status_code == 200
+    running.stop()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url, timeout=2)
