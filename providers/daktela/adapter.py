@@ -1,0 +1,520 @@
+"""The Daktela adapter: one account's live state and supervisor actions over the vendor API.
+
+URLs follow the manual: ``{base_url}/api/{version}/{Action}[/{id}]/json?access_token=…``
+with ``access_token = sha1(login + password)``. Every request goes through
+``providers.http.request`` (timeouts, size limit, HTTP error translation); every reply through
+``providers.daktela.parse`` (envelope and Czech error texts, shapes, time zones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from ..base import (
+    AccountConfig,
+    AgentRef,
+    Capability,
+    ConfigField,
+    ListenMode,
+    Provider,
+    TransferKind,
+)
+from ..errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderRefusedError,
+    ProviderUnavailableError,
+    UnsupportedActionError,
+)
+from ..http import make_client, request
+from ..model import (
+    ActiveCall,
+    Agent,
+    AgentStatus,
+    Endpoint,
+    Membership,
+    PauseReason,
+    Queue,
+    Snapshot,
+    WaitingCall,
+)
+from . import parse
+
+#: API versions the manual documents ("Requirement version" of its actions).
+API_VERSIONS: tuple[str, ...] = (
+    "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0", "4.1",
+)  # fmt: skip
+
+#: The lowest API version each action we use needs, from the manual.
+REQUIRED_VERSION: dict[str, str] = {
+    "GetQueues": "3.0",
+    "GetPauses": "3.0",
+    "DeviceStates": "3.0",
+    "RTStatsQueues": "3.5",
+    "RTStatsCalls": "3.5",
+    "RTUserState": "3.9",
+    "RTUsersState": "4.1",
+    "PauseOn": "3.0",
+    "PauseOff": "3.0",
+    "Monitoring": "3.1",
+    "Transfer": "3.0",
+    "Hangup": "3.0",
+    "LoginQueue": "3.0",
+    "LogoutQueue": "3.0",
+    "Login": "3.4",
+    "Logout": "3.4",
+    "CreateCall": "3.0",
+    "PickupFromQueue": "4.0",
+}
+
+#: LoginQueue's documented priorities: 0 (high), 1, 2 (low).
+PRIORITIES = range(3)
+
+#: RTUserState with ``hash`` answers on a change or after 60 s; the manual asks clients to
+#: wait at least 70 s.
+LONG_POLL_TIMEOUT_S = 75.0
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return (0,)
+
+
+@dataclass
+class _Part:
+    """What one snapshot endpoint gave, or the error that stopped it."""
+
+    endpoint: Endpoint
+    errors: list[ProviderError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+class DaktelaProvider(Provider):
+    vendor = "daktela"
+    title = "Daktela"
+    capabilities = frozenset(
+        {
+            Capability.LIST_QUEUES,
+            Capability.QUEUE_STATS,
+            Capability.ACTIVE_CALLS,
+            Capability.MEMBERSHIP,
+            Capability.PAUSE,
+            Capability.PAUSE_REASONS,
+            Capability.LISTEN,
+            Capability.TRANSFER,
+            Capability.HANGUP,
+            Capability.QUEUE_MEMBERSHIP_EDIT,
+            Capability.AGENT_LOGIN,
+            Capability.CLICK_TO_CALL,
+        }
+    )
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("login", "Daktela login of the API user."),
+        ConfigField("password", "Password of that user.", secret=True),
+        ConfigField(
+            "api_version",
+            "API version in the URL. Live agent state (RTUsersState) needs 4.1.",
+            required=False,
+            default="4.1",
+            choices=API_VERSIONS,
+        ),
+    )
+
+    def __init__(
+        self,
+        config: AccountConfig,
+        *,
+        client: httpx.Client | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(config)
+        self._client = client
+        self._long_poll_client: httpx.Client | None = client
+        self._owns_long_poll_client = client is None
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._queue_numbers: dict[str, str] = {}
+        self._pauses: dict[str, PauseReason] = {}
+
+    def __repr__(self) -> str:
+        return f"<DaktelaProvider {self.config.base_url!r}>"
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def api_version(self) -> str:
+        version = self.config.options.get("api_version") or "4.1"
+        return version if version in API_VERSIONS else "4.1"
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = make_client(self.config.timeout_s)
+        return self._client
+
+    def close(self) -> None:
+        if self._long_poll_client is not None and self._owns_long_poll_client:
+            self._long_poll_client.close()
+            self._long_poll_client = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _access_token(self) -> str:
+        login = self.config.secrets.get("login") or self.config.options.get("login", "")
+        if not login:
+            raise ProviderAuthError("The Daktela account has no login configured.")
+        password = self.config.secret("password")
+        # SHA-1 is what the vendor's API defines; it is an identifier, not our security.
+        return hashlib.sha1((login + password).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+    def _require_version(self, action: str) -> None:
+        needed = REQUIRED_VERSION.get(action, "3.0")
+        if _version_key(self.api_version) < _version_key(needed):
+            raise UnsupportedActionError(
+                f"Daktela {action} needs API version {needed}; "
+                f"this account uses {self.api_version}."
+            )
+
+    def _call(
+        self,
+        action: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        record_id: str = "",
+        client: httpx.Client | None = None,
+    ) -> bytes:
+        """One API request; returns the raw reply (HTTP errors already translated)."""
+        self._require_version(action)
+        base = self.config.base_url.rstrip("/")
+        path = f"/api/{self.api_version}/{action}"
+        if record_id:
+            path += "/" + quote(record_id, safe="")
+        query = {"access_token": self._access_token(), **(params or {})}
+        return request(client or self.client, "GET", f"{base}{path}/json", params=query)
+
+    def _act(self, action: str, params: Mapping[str, str]) -> None:
+        parse.parse_action(self._call(action, params))
+
+    # ------------------------------------------------------------------ snapshot
+
+    def fetch_snapshot(self) -> Snapshot:
+        """GetQueues + RTStatsQueues + GetPauses + RTUsersState + RTStatsCalls (+ DeviceStates).
+
+        A failed endpoint marks its part in ``Snapshot.failed`` (its message in ``errors``)
+        and the caller keeps its previous values. A refused login, a rate limit or every
+        part failing raises instead.
+        """
+        taken_at = self._clock()
+        tz = self.config.tz
+        parts = {endpoint: _Part(endpoint) for endpoint in Endpoint}
+
+        def attempt(endpoint: Endpoint, read: Callable[[], object]) -> object | None:
+            try:
+                return read()
+            except ProviderAuthError:
+                raise
+            except ProviderUnavailableError as err:
+                if err.retry_after_s is not None or err.code == "429":
+                    raise  # the vendor asked us to slow down: do not send the rest
+                parts[endpoint].errors.append(err)
+            except ProviderError as err:
+                parts[endpoint].errors.append(err)
+            return None
+
+        queue_list = attempt(
+            Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"))
+        )
+        queue_stats = attempt(
+            Endpoint.QUEUES, lambda: parse.parse_rt_stats_queues(self._call("RTStatsQueues"))
+        )
+        pause_list = attempt(
+            Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"))
+        )
+        if isinstance(pause_list, list):
+            self._pauses = {pause.id: pause for pause in pause_list}
+        users = attempt(
+            Endpoint.AGENTS,
+            lambda: parse.parse_rt_users_state(self._call("RTUsersState"), tz, self._pauses),
+        )
+        calls = attempt(
+            Endpoint.CALLS,
+            lambda: parse.parse_rt_stats_calls(self._call("RTStatsCalls"), tz, taken_at),
+        )
+        devices: dict[str, str] = {}
+        if isinstance(users, parse.UsersState):
+            try:  # a refinement only (UNAVAILABLE phones): its failure costs nothing else
+                devices = parse.parse_device_states(self._call("DeviceStates"))
+            except ProviderAuthError:
+                raise
+            except ProviderError:
+                devices = {}
+
+        failed = frozenset(endpoint for endpoint, part in parts.items() if part.failed)
+        errors = [err for part in parts.values() for err in part.errors]
+        if failed == frozenset(Endpoint):
+            raise errors[0]
+
+        users_state = users if isinstance(users, parse.UsersState) else parse.UsersState()
+        calls_state = calls if isinstance(calls, parse.CallsState) else parse.CallsState()
+        queues: list[Queue] = []
+        if isinstance(queue_list, list):
+            self._queue_numbers = {q.id: q.number for q in queue_list if q.number}
+            if isinstance(queue_stats, dict):
+                queues = _queues_with_stats(queue_list, queue_stats, calls_state.waiting_calls)
+        for queue in users_state.queues:
+            if queue.number:
+                self._queue_numbers.setdefault(queue.id, queue.number)
+
+        return Snapshot.build(
+            taken_at=taken_at,
+            queues=queues,
+            agents=[_with_device(agent, devices) for agent in users_state.agents],
+            memberships=_known(users_state.memberships, queues, Endpoint.QUEUES in failed),
+            waiting_calls=calls_state.waiting_calls,
+            active_calls=_merge_calls(calls_state.active_calls, users_state.active_calls),
+            pause_reasons=list(self._pauses.values()) if Endpoint.PAUSES not in failed else [],
+            failed=failed,
+            errors=tuple(str(err) for err in errors),
+        )
+
+    def user_state(self, agent: AgentRef, previous_hash: str | None = None) -> parse.UsersState:
+        """RTUserState for one agent ("my panel"), with its ``hash``.
+
+        Given the ``previous_hash``, Daktela holds the request until the agent's state changes
+        or 60 s pass (a long poll), so that request gets a client with a 75 s timeout.
+        """
+        params = self._who(agent)
+        client = None
+        if previous_hash:
+            params["hash"] = previous_hash
+            if self._long_poll_client is None:
+                self._long_poll_client = make_client(LONG_POLL_TIMEOUT_S)
+            client = self._long_poll_client
+        body = self._call("RTUserState", params, client=client)
+        return parse.parse_rt_user_state(body, self.config.tz, self._pauses)
+
+    # ------------------------------------------------------------------ actions
+
+    def _who(self, agent: AgentRef) -> dict[str, str]:
+        """``user`` (login) where we have it, else ``extension`` — PauseOn/Off, Transfer …"""
+        if agent.login:
+            return {"user": agent.login}
+        if agent.extension:
+            return {"extension": agent.extension}
+        raise ProviderNotFoundError(f"Agent {agent.id} has no Daktela login or extension.")
+
+    def _login(self, agent: AgentRef) -> str:
+        if not agent.login:
+            raise ProviderNotFoundError(f"Agent {agent.id} has no Daktela login.")
+        return agent.login
+
+    def queue_number(self, queue_id: str) -> str:
+        """The queue *number* (GetQueues ``name``) LoginQueue/LogoutQueue ask for."""
+        number = self._queue_numbers.get(queue_id)
+        if number is None:
+            queues = parse.parse_get_queues(self._call("GetQueues", record_id=queue_id))
+            for queue in queues:
+                if queue.number:
+                    self._queue_numbers[queue.id] = queue.number
+            number = self._queue_numbers.get(queue_id)
+        if number is None:
+            raise ProviderNotFoundError(f"Daktela does not know queue {queue_id}.")
+        return number
+
+    def pause(self, agent: AgentRef, reason_id: str | None, *, force: bool = False) -> None:
+        if not reason_id:
+            raise ProviderRefusedError("Daktela needs a pause reason to pause an agent.")
+        params = {**self._who(agent), "pause": reason_id}
+        if force:
+            params["force"] = "yes"
+        self._act("PauseOn", params)
+
+    def unpause(self, agent: AgentRef) -> None:
+        self._act("PauseOff", self._who(agent))
+
+    def listen(
+        self, agent: AgentRef, listener: str, mode: ListenMode, *, call_id: str | None = None
+    ) -> None:
+        """Monitoring (call-center form): ``listener`` is the supervisor's extension.
+
+        Daktela chooses the call from the agent; ``call_id`` is not needed.
+        """
+        if not listener:
+            raise ProviderRefusedError("Listening in needs the supervisor's extension.")
+        try:
+            mode_value = ListenMode(mode).value
+        except ValueError:
+            raise ProviderRefusedError(f"Daktela has no listening mode {mode!r}.") from None
+        self._act(
+            "Monitoring", {"user": self._login(agent), "listener": listener, "mode": mode_value}
+        )
+
+    def transfer(
+        self,
+        agent: AgentRef,
+        *,
+        kind: TransferKind = TransferKind.ATTENDED,
+        number: str | None = None,
+        queue_id: str | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        targets = {
+            key: value
+            for key, value in (("number", number), ("dst_queue", queue_id), ("dst_user", user_id))
+            if value
+        }
+        if len(targets) != 1:
+            raise ProviderRefusedError(
+                "A Daktela transfer goes to exactly one of a number, a queue or a user."
+            )
+        try:
+            kind_value = TransferKind(kind).value
+        except ValueError:
+            raise ProviderRefusedError(f"Daktela has no transfer type {kind!r}.") from None
+        params = {**self._who(agent), "type": kind_value, **targets}
+        self._act("Transfer", params)
+
+    def hangup(
+        self,
+        *,
+        agent: AgentRef | None = None,
+        call_id: str | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Hangup takes exactly one of call id, user or extension; the call id wins."""
+        if call_id:
+            params = {"call": call_id}
+        elif agent is not None:
+            params = self._who(agent)
+        else:
+            raise ProviderRefusedError(
+                "Daktela hangs up a call by its id or by the agent; a channel is not enough."
+            )
+        self._act("Hangup", params)
+
+    def add_to_queue(self, agent: AgentRef, queue_id: str, penalty: int | None = None) -> None:
+        """LoginQueue. ``penalty`` is Daktela's priority, 0 (high) … 2 (low)."""
+        params = {"user": self._login(agent)}
+        if penalty is not None:
+            valid = isinstance(penalty, int) and not isinstance(penalty, bool)
+            if not valid or penalty not in PRIORITIES:
+                raise ProviderRefusedError("Daktela queue priority must be 0 (high), 1 or 2 (low).")
+            params["priority"] = str(penalty)
+        params["queue"] = self.queue_number(queue_id)
+        self._act("LoginQueue", params)
+
+    def remove_from_queue(self, agent: AgentRef, queue_id: str) -> None:
+        """LogoutQueue; Daktela refuses while the agent has a call in that queue."""
+        login = self._login(agent)
+        self._act("LogoutQueue", {"user": login, "queue": self.queue_number(queue_id)})
+
+    def agent_login(self, agent: AgentRef, extension: str | None = None) -> None:
+        params = {"user": self._login(agent)}
+        if extension or agent.extension:
+            params["extension"] = extension or agent.extension or ""
+        self._act("Login", params)
+
+    def agent_logout(self, agent: AgentRef) -> None:
+        self._act("Logout", {"user": self._login(agent)})
+
+    def originate(self, agent: AgentRef, number: str) -> None:
+        """CreateCall: the call-center form by login, else the plain form by extension."""
+        if not number:
+            raise ProviderRefusedError("Click-to-call needs a number to dial.")
+        self._act("CreateCall", {**self._who(agent), "number": number})
+
+    def pickup(self, agent: AgentRef, call_id: str) -> None:
+        """PickupFromQueue: the agent takes a waiting call out of its queue (API 4.0+)."""
+        if not call_id:
+            raise ProviderRefusedError("Picking up a call needs the call's id.")
+        self._act("PickupFromQueue", {"call_id": call_id, "user": self._login(agent)})
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _queues_with_stats(
+    queue_list: list[Queue],
+    stats: Mapping[str, parse.QueueStats],
+    waiting: tuple[WaitingCall, ...],
+) -> list[Queue]:
+    """GetQueues' names and numbers with RTStatsQueues' counters (DESIGN §3)."""
+    longest_waiting: dict[str, int] = {}
+    for call in waiting:
+        if call.wait_s is not None:
+            longest_waiting[call.queue_id] = max(call.wait_s, longest_waiting.get(call.queue_id, 0))
+    queues: list[Queue] = []
+    for queue in queue_list:
+        counters = stats.get(queue.id)
+        if counters is None:
+            queues.append(queue)
+            continue
+        longest = counters.longest_wait_s
+        if longest is None:
+            longest = longest_waiting.get(queue.id, 0 if counters.calls_waiting == 0 else None)
+        queues.append(
+            Queue(
+                id=queue.id,
+                name=queue.name,
+                number=queue.number,
+                calls_waiting=counters.calls_waiting,
+                longest_wait_s=longest,
+                agents_total=counters.agents_total,
+                agents_ready=counters.agents_ready,
+                agents_busy=counters.agents_busy,
+                agents_paused=counters.agents_paused,
+            )
+        )
+    return queues
+
+
+def _with_device(agent: Agent, devices: Mapping[str, str]) -> Agent:
+    """An idle (or merely logged-in) agent whose phone is UNAVAILABLE cannot take calls."""
+    if agent.extension is None or devices.get(agent.extension) != "UNAVAILABLE":
+        return agent
+    if agent.status not in (AgentStatus.IDLE, AgentStatus.LOGGED_IN):
+        return agent
+    return Agent(
+        id=agent.id,
+        login=agent.login,
+        name=agent.name,
+        status=AgentStatus.UNAVAILABLE,
+        raw_status=f"{agent.raw_status} (phone UNAVAILABLE)",
+        extension=agent.extension,
+        status_since=agent.status_since,
+        pause_reason_id=agent.pause_reason_id,
+        pause_reason=agent.pause_reason,
+    )
+
+
+def _known(
+    memberships: tuple[Membership, ...], queues: list[Queue], queues_failed: bool
+) -> list[Membership]:
+    """Memberships of queues the snapshot lists (all of them when the queue part failed)."""
+    if queues_failed:
+        return list(memberships)
+    ids = {queue.id for queue in queues}
+    return [membership for membership in memberships if membership.queue_id in ids]
+
+
+def _merge_calls(
+    from_calls: tuple[ActiveCall, ...], from_users: tuple[ActiveCall, ...]
+) -> list[ActiveCall]:
+    """RTStatsCalls first; RTUsersState adds the calls it alone knows (one per call id)."""
+    merged: dict[str, ActiveCall] = {call.call_id: call for call in from_calls}
+    for call in from_users:
+        merged.setdefault(call.call_id, call)
+    return list(merged.values())
