@@ -1,0 +1,19 @@
+"""The explicit vendor registry: no registration by import side effect."""
+
+from __future__ import annotations
+
+from .base import Provider
+from .daktela.adapter import DaktelaProvider
+
+PROVIDERS: dict[str, type[Provider]] = {
+    "daktela": DaktelaProvider,
+}
+
+
+def provider_class(vendor: str) -> type[Provider]:
+    try:
+        return PROVIDERS[vendor]
+    except KeyError:
+        raise KeyError(
+            f"Unknown provider {vendor!r}; known: {', '.join(sorted(PROVIDERS))}"
+        ) from None

@@ -1,0 +1,42 @@
+"""The explicit registry of vendor simulators and how an account connects to each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .daktela.simulator import DaktelaSimulator
+from .sim.engine import CallCenter, Clock, SimConfig
+from .sim.server import App, SimulatorServer
+
+
+@dataclass(frozen=True)
+class SimulatorSpec:
+    make_app: Callable[[CallCenter], App]
+    # The account settings (``add_account`` flags) that connect to this simulator.
+    account_settings: Callable[[CallCenter], dict[str, str]]
+    default_port: int
+
+
+SIMULATORS: dict[str, SimulatorSpec] = {
+    "daktela": SimulatorSpec(
+        make_app=DaktelaSimulator,
+        account_settings=lambda engine: {"login": "demo", "password": "demo"},
+        default_port=8103,
+    ),
+}
+
+
+def start_simulator(
+    vendor: str,
+    config: SimConfig,
+    *,
+    clock: Clock | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> tuple[SimulatorServer, CallCenter]:
+    """Build the shared engine and serve the vendor's API for it on a background thread."""
+    spec = SIMULATORS[vendor]
+    engine = CallCenter(config, clock)
+    server = SimulatorServer(spec.make_app(engine), host=host, port=port).start()
+    return server, engine
