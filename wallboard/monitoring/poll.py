@@ -1,0 +1,187 @@
+"""One poll of one account: fetch → diff → store → push (DESIGN §6).
+
+``poll_once`` is the whole loop step. The Celery task and the embedded scheduler are thin
+wrappers that decide *when* to call it; this module decides what a poll means: one
+transaction per poll, one message per stored change, published only after the commit, and
+a log line only when an account goes stale and when it recovers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from providers.base import Provider
+from providers.errors import ProviderError, ProviderUnavailableError
+from providers.model import Snapshot
+from providers.registry import provider_class
+from wallboard.live.publish import publish_account
+from wallboard.monitoring.diff import apply, diff, normalise
+from wallboard.monitoring.models import PollLog, ProviderAccount
+from wallboard.monitoring.store import StoredChanges, cached_state, remember_state, write_delta
+
+log = logging.getLogger("wallboard.poll")
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    account_id: int
+    ok: bool
+    changes: int
+    seq: int
+    duration_ms: float
+    error: str | None = None
+
+
+def build_provider(account: ProviderAccount) -> Provider:
+    return provider_class(account.vendor)(account.config())
+
+
+def poll_once(account: ProviderAccount, *, provider: Provider | None = None) -> PollResult:
+    """Poll ``account`` once and store and push whatever changed.
+
+    A ``ProviderError`` marks the account stale (keeping everything stored) and backs off;
+    any other exception is a bug and propagates.
+    """
+    started = time.perf_counter()
+    own_provider = provider is None
+    active = provider or build_provider(account)
+    try:
+        snapshot = active.fetch_snapshot()
+    except ProviderError as err:
+        return _record_failure(account, err, started)
+    finally:
+        if own_provider:
+            active.close()
+    return _record_snapshot(account, snapshot, started)
+
+
+def _status(snapshot: Snapshot) -> tuple[list[str], str]:
+    return sorted(part.value for part in snapshot.failed), "; ".join(snapshot.errors)
+
+
+def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: float) -> PollResult:
+    with transaction.atomic():
+        acc = ProviderAccount.objects.select_for_update().get(pk=account.pk)
+        previous = cached_state(acc)
+        state = normalise(snapshot, previous)
+        delta = diff(previous, state, snapshot.taken_at)
+        stale_parts, error = _status(snapshot)
+        status_changed = acc.stale or acc.stale_parts != stale_parts or acc.last_error != error
+        if acc.stale:
+            log.info("%s: polling recovered", acc)
+        changes: StoredChanges | None = None
+        if delta:
+            changes = write_delta(acc, delta, snapshot.taken_at)
+        if delta or status_changed:
+            acc.seq += 1
+        acc.stale = False
+        acc.stale_parts = stale_parts
+        acc.last_error = error
+        acc.consecutive_failures = 0
+        acc.last_success_at = snapshot.taken_at
+        acc.last_attempt_at = snapshot.taken_at
+        acc.next_poll_at = _next_poll(acc, snapshot.taken_at, 0)
+        acc.lease_until = None
+        acc.save(update_fields=_POLL_FIELDS)
+        duration_ms = (time.perf_counter() - started) * 1000
+        if status_changed:
+            PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=True, error=error)
+        stored = apply(previous, delta) if delta else previous
+        seq = acc.seq
+        transaction.on_commit(partial(remember_state, acc, stored))
+        if delta or status_changed:
+            transaction.on_commit(partial(publish_account, acc.pk, seq, changes, status_changed))
+    return PollResult(acc.pk, True, len(delta), seq, duration_ms, error or None)
+
+
+def _record_failure(account: ProviderAccount, err: ProviderError, started: float) -> PollResult:
+    now = timezone.now()
+    message = str(err)
+    with transaction.atomic():
+        acc = ProviderAccount.objects.select_for_update().get(pk=account.pk)
+        became_stale = not acc.stale
+        if became_stale:
+            since = timezone.localtime(acc.last_success_at) if acc.last_success_at else None
+            log.warning(
+                "%s: polling failed, showing data from %s: %s",
+                acc,
+                since.strftime("%H:%M:%S") if since else "never",
+                message,
+            )
+        changed = became_stale or acc.last_error != message
+        acc.consecutive_failures += 1
+        acc.stale = True
+        acc.last_error = message
+        acc.last_attempt_at = now
+        retry_after = err.retry_after_s if isinstance(err, ProviderUnavailableError) else None
+        acc.next_poll_at = _next_poll(acc, now, acc.consecutive_failures, retry_after)
+        acc.lease_until = None
+        if changed:
+            acc.seq += 1
+        acc.save(update_fields=_POLL_FIELDS)
+        duration_ms = (time.perf_counter() - started) * 1000
+        PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=False, error=message)
+        if changed:
+            transaction.on_commit(partial(publish_account, acc.pk, acc.seq, None, True))
+    return PollResult(acc.pk, False, 0, acc.seq, duration_ms, message)
+
+
+_POLL_FIELDS = [
+    "seq",
+    "stale",
+    "stale_parts",
+    "last_error",
+    "consecutive_failures",
+    "last_success_at",
+    "last_attempt_at",
+    "next_poll_at",
+    "lease_until",
+]
+
+
+def _next_poll(
+    account: ProviderAccount, now: datetime, failures: int, retry_after: float | None = None
+) -> datetime:
+    """The interval after a success; exponential back-off with jitter after failures."""
+    interval = float(account.poll_interval_s)
+    if failures == 0:
+        return now + timedelta(seconds=interval)
+    backoff = min(interval * 2 ** (failures - 1), float(settings.POLL_BACKOFF_MAX_S))
+    backoff *= random.uniform(0.9, 1.1)
+    if retry_after is not None:
+        backoff = max(backoff, retry_after)
+    return now + timedelta(seconds=backoff)
+
+
+def claim_due_accounts(now: datetime | None = None) -> list[ProviderAccount]:
+    """Take a lease on every account that is due and not being polled.
+
+    Each claim is one atomic UPDATE, so several schedulers (two beat processes by mistake,
+    several workers) never poll one account twice at once; a poll that dies keeps its lease
+    only until it expires, and then the account is claimed again.
+    """
+    now = now or timezone.now()
+    lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
+    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=now).exclude(
+        lease_until__gt=now
+    )
+    claimed = []
+    for account in due:
+        won = (
+            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=now)
+            .exclude(lease_until__gt=now)
+            .update(lease_until=lease_until)
+        )
+        if won:
+            account.lease_until = lease_until
+            claimed.append(account)
+    return claimed

@@ -1,0 +1,393 @@
+"""Read the stored state of an account as a ``State``, and write a ``Delta`` to the database.
+
+Writes touch only the rows the delta names, with bulk statements, inside the caller's
+transaction. History (agent status spans, queue samples) is written here too, so it grows
+with changes and never with polls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from providers.model import (
+    ActiveCall,
+    Agent,
+    AgentStatus,
+    CallDirection,
+    Membership,
+    PauseReason,
+    PauseType,
+    Queue,
+)
+from wallboard.monitoring import models as m
+from wallboard.monitoring.diff import Delta, QueueState, State, WaitingState
+
+QUEUE_FIELDS = [
+    "number",
+    "name",
+    "calls_waiting",
+    "longest_wait_since",
+    "agents_total",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "answered",
+    "abandoned",
+    "service_level_pct",
+    "sl_threshold_s",
+    "avg_wait_s",
+    "avg_talk_s",
+    "capacity",
+]
+AGENT_FIELDS = [
+    "login",
+    "name",
+    "extension",
+    "status",
+    "raw_status",
+    "status_since",
+    "pause_reason_id",
+    "pause_reason",
+]
+SAMPLED_FIELDS = (
+    "calls_waiting",
+    "longest_wait_since",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "service_level_pct",
+)
+
+
+@dataclass(slots=True)
+class StoredChanges:
+    """The rows a delta touched, for rendering the fragments to push."""
+
+    queues: list[m.Queue] = field(default_factory=list)
+    agents: list[m.Agent] = field(default_factory=list)
+    layout_changed: bool = False
+    waiting_changed: bool = False
+    calls_changed: bool = False
+    memberships_changed: bool = False
+    pauses_changed: bool = False
+
+
+def _none(value: str) -> str | None:
+    return value or None
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def load_state(account: m.ProviderAccount) -> State:
+    state = State()
+    queue_ids: dict[int, str] = {}
+    for q in m.Queue.objects.filter(account=account):
+        queue_ids[q.pk] = q.vendor_id
+        state.queues[q.vendor_id] = QueueState(
+            queue=Queue(
+                id=q.vendor_id,
+                name=q.name,
+                number=_none(q.number),
+                **{f: getattr(q, f) for f in QUEUE_FIELDS[3:] if f != "longest_wait_since"},
+            ),
+            longest_wait_since=q.longest_wait_since,
+        )
+    agent_ids: dict[int, str] = {}
+    for a in m.Agent.objects.filter(account=account):
+        agent_ids[a.pk] = a.vendor_id
+        state.agents[a.vendor_id] = Agent(
+            id=a.vendor_id,
+            login=a.login,
+            name=a.name,
+            status=AgentStatus(a.status),
+            raw_status=a.raw_status,
+            extension=_none(a.extension),
+            status_since=a.status_since,
+            pause_reason_id=_none(a.pause_reason_id),
+            pause_reason=_none(a.pause_reason),
+        )
+    for ms in m.Membership.objects.filter(agent__account=account):
+        key = (agent_ids[ms.agent_id], queue_ids[ms.queue_id])
+        state.memberships[key] = Membership(
+            agent_id=key[0],
+            queue_id=key[1],
+            penalty=ms.penalty,
+            static=ms.static,
+            logged_in=ms.logged_in,
+        )
+    waiting: dict[str, list[WaitingState]] = {}
+    for w in m.WaitingCall.objects.filter(queue__account=account):
+        waiting.setdefault(queue_ids[w.queue_id], []).append(
+            WaitingState(
+                position=w.position,
+                caller=w.caller,
+                caller_name=_none(w.caller_name),
+                waiting_since=w.waiting_since,
+                call_id=_none(w.call_id),
+            )
+        )
+    state.waiting = {qid: tuple(calls) for qid, calls in waiting.items()}
+    for c in m.ActiveCall.objects.filter(account=account):
+        state.active[c.call_id] = ActiveCall(
+            call_id=c.call_id,
+            agent_id=agent_ids.get(c.agent_id) if c.agent_id else None,
+            queue_id=queue_ids.get(c.queue_id) if c.queue_id else None,
+            direction=CallDirection(c.direction) if c.direction else None,
+            number=c.number,
+            state=AgentStatus(c.state),
+            since=c.since,
+            channel=_none(c.channel),
+        )
+    for p in m.PauseReason.objects.filter(account=account):
+        state.pauses[p.vendor_id] = PauseReason(
+            id=p.vendor_id, title=p.title, type=PauseType(p.type), paid=p.paid
+        )
+    return state
+
+
+_cache: dict[int, tuple[int, State]] = {}
+
+
+def cached_state(account: m.ProviderAccount) -> State:
+    """The stored state, from memory when this process wrote it last (``seq`` unchanged)."""
+    hit = _cache.get(account.pk)
+    if hit is not None and hit[0] == account.seq:
+        return hit[1]
+    state = load_state(account)
+    _cache[account.pk] = (account.seq, state)
+    return state
+
+
+def remember_state(account: m.ProviderAccount, state: State) -> None:
+    _cache[account.pk] = (account.seq, state)
+
+
+def forget_state(account_pk: int) -> None:
+    _cache.pop(account_pk, None)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _queue_values(qs: QueueState) -> dict[str, object]:
+    q = qs.queue
+    values: dict[str, object] = {
+        f: getattr(q, f) for f in QUEUE_FIELDS if f not in ("number", "longest_wait_since")
+    }
+    values["number"] = q.number or ""
+    values["longest_wait_since"] = qs.longest_wait_since
+    return values
+
+
+def _agent_values(a: Agent) -> dict[str, object]:
+    return {
+        "login": a.login,
+        "name": a.name,
+        "extension": a.extension or "",
+        "status": a.status.value,
+        "raw_status": a.raw_status,
+        "status_since": a.status_since,
+        "pause_reason_id": a.pause_reason_id or "",
+        "pause_reason": a.pause_reason or "",
+    }
+
+
+def _write_queues(
+    account: m.ProviderAccount, delta: Delta, taken_at: datetime, out: StoredChanges
+) -> dict[str, m.Queue]:
+    rows = {q.vendor_id: q for q in m.Queue.objects.filter(account=account)}
+    gone = [vid for vid, qs in delta.queues.items() if qs is None and vid in rows]
+    if gone:
+        m.Queue.objects.filter(account=account, vendor_id__in=gone).delete()
+        for vid in gone:
+            rows.pop(vid)
+        out.layout_changed = True
+    created, updated, samples = [], [], []
+    for vid, qs in delta.queues.items():
+        if qs is None:
+            continue
+        values = _queue_values(qs)
+        row = rows.get(vid)
+        if row is None:
+            row = m.Queue(account=account, vendor_id=vid, **values)
+            created.append(row)
+            rows[vid] = row
+        else:
+            sampled_before = [getattr(row, f) for f in SAMPLED_FIELDS]
+            for name, value in values.items():
+                setattr(row, name, value)
+            updated.append(row)
+            if sampled_before == [getattr(row, f) for f in SAMPLED_FIELDS]:
+                continue
+        samples.append(row)
+    if created:
+        m.Queue.objects.bulk_create(created)
+        out.layout_changed = True
+    if updated:
+        m.Queue.objects.bulk_update(updated, QUEUE_FIELDS)
+    m.QueueSample.objects.bulk_create(
+        m.QueueSample(
+            queue=row,
+            taken_at=taken_at,
+            calls_waiting=row.calls_waiting,
+            longest_wait_s=(
+                int((taken_at - row.longest_wait_since).total_seconds())
+                if row.longest_wait_since
+                else None
+            ),
+            agents_ready=row.agents_ready,
+            agents_busy=row.agents_busy,
+            agents_paused=row.agents_paused,
+            service_level_pct=row.service_level_pct,
+        )
+        for row in samples
+    )
+    out.queues = created + updated
+    return rows
+
+
+def _write_agents(
+    account: m.ProviderAccount, delta: Delta, taken_at: datetime, out: StoredChanges
+) -> dict[str, m.Agent]:
+    rows = {a.vendor_id: a for a in m.Agent.objects.filter(account=account)}
+    created, updated, status_changed = [], [], []
+    for vid, agent in delta.agents.items():
+        values = _agent_values(agent)
+        row = rows.get(vid)
+        if row is None:
+            row = m.Agent(account=account, vendor_id=vid, **values)
+            created.append(row)
+            rows[vid] = row
+            status_changed.append(row)
+            continue
+        moved = (row.status, row.pause_reason) != (values["status"], values["pause_reason"])
+        for name, value in values.items():
+            setattr(row, name, value)
+        updated.append(row)
+        if moved:
+            status_changed.append(row)
+    if created:
+        m.Agent.objects.bulk_create(created)
+        out.layout_changed = True
+    if updated:
+        m.Agent.objects.bulk_update(updated, AGENT_FIELDS)
+    if status_changed:
+        _write_spans(status_changed, taken_at)
+    out.agents = created + updated
+    return rows
+
+
+def _write_spans(agents: list[m.Agent], taken_at: datetime) -> None:
+    """Close each agent's open span and open the next one at the same instant."""
+    open_spans = {
+        s.agent_id: s
+        for s in m.AgentStatusSpan.objects.filter(agent__in=agents, ended_at__isnull=True)
+    }
+    closed, opened = [], []
+    for agent in agents:
+        start = agent.status_since or taken_at
+        previous = open_spans.get(agent.pk)
+        if previous is not None:
+            start = max(start, previous.started_at)
+            previous.ended_at = start
+            closed.append(previous)
+        opened.append(
+            m.AgentStatusSpan(
+                agent=agent, status=agent.status, pause_reason=agent.pause_reason, started_at=start
+            )
+        )
+    m.AgentStatusSpan.objects.bulk_update(closed, ["ended_at"])
+    m.AgentStatusSpan.objects.bulk_create(opened)
+
+
+def write_delta(account: m.ProviderAccount, delta: Delta, taken_at: datetime) -> StoredChanges:
+    out = StoredChanges()
+    queues = _write_queues(account, delta, taken_at, out) if delta.queues else None
+    agents = _write_agents(account, delta, taken_at, out) if delta.agents else None
+
+    def queue_rows() -> dict[str, m.Queue]:
+        nonlocal queues
+        if queues is None:
+            queues = {q.vendor_id: q for q in m.Queue.objects.filter(account=account)}
+        return queues
+
+    def agent_rows() -> dict[str, m.Agent]:
+        nonlocal agents
+        if agents is None:
+            agents = {a.vendor_id: a for a in m.Agent.objects.filter(account=account)}
+        return agents
+
+    if delta.memberships:
+        out.memberships_changed = True
+        q_rows, a_rows = queue_rows(), agent_rows()
+        keys = [
+            (a_rows[a].pk, q_rows[q].pk)
+            for a, q in delta.memberships
+            if a in a_rows and q in q_rows
+        ]
+        for agent_pk, queue_pk in keys:
+            m.Membership.objects.filter(agent_id=agent_pk, queue_id=queue_pk).delete()
+        m.Membership.objects.bulk_create(
+            m.Membership(
+                agent=a_rows[ms.agent_id],
+                queue=q_rows[ms.queue_id],
+                penalty=ms.penalty,
+                static=ms.static,
+                logged_in=ms.logged_in,
+            )
+            for ms in delta.memberships.values()
+            if ms is not None and ms.agent_id in a_rows and ms.queue_id in q_rows
+        )
+
+    if delta.waiting:
+        out.waiting_changed = True
+        q_rows = queue_rows()
+        touched = [q_rows[qid] for qid in delta.waiting if qid in q_rows]
+        m.WaitingCall.objects.filter(queue__in=touched).delete()
+        m.WaitingCall.objects.bulk_create(
+            m.WaitingCall(
+                queue=q_rows[qid],
+                position=w.position,
+                caller=w.caller,
+                caller_name=w.caller_name or "",
+                waiting_since=w.waiting_since,
+                call_id=w.call_id or "",
+            )
+            for qid, calls in delta.waiting.items()
+            if qid in q_rows
+            for w in calls
+        )
+
+    if delta.active:
+        out.calls_changed = True
+        q_rows, a_rows = queue_rows(), agent_rows()
+        m.ActiveCall.objects.filter(account=account, call_id__in=list(delta.active)).delete()
+        m.ActiveCall.objects.bulk_create(
+            m.ActiveCall(
+                account=account,
+                call_id=c.call_id,
+                agent=a_rows.get(c.agent_id) if c.agent_id else None,
+                queue=q_rows.get(c.queue_id) if c.queue_id else None,
+                direction=c.direction.value if c.direction else "",
+                number=c.number,
+                state=c.state.value,
+                since=c.since,
+                channel=c.channel or "",
+            )
+            for c in delta.active.values()
+            if c is not None
+        )
+
+    if delta.pauses:
+        out.pauses_changed = True
+        m.PauseReason.objects.filter(account=account, vendor_id__in=list(delta.pauses)).delete()
+        m.PauseReason.objects.bulk_create(
+            m.PauseReason(
+                account=account, vendor_id=p.id, title=p.title, type=p.type.value, paid=p.paid
+            )
+            for p in delta.pauses.values()
+            if p is not None
+        )
+    return out
