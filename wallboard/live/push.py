@@ -1,0 +1,57 @@
+"""The one choke point for pushing to browsers (called on commit, never before).
+
+Sync code (Celery workers, the embedded poller threads) hands each message to an event
+loop: the server's own loop when the poller runs inside the web server (required by the
+in-memory channel layer, whose queues belong to that loop), otherwise a private loop thread
+kept for the life of the process so the Redis connection is reused between messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+log = logging.getLogger("wallboard.push")
+
+_loop: asyncio.AbstractEventLoop | None = None
+_lock = threading.Lock()
+
+
+def use_event_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    """Send from ``loop`` (the web server's) instead of a private loop thread."""
+    global _loop
+    _loop = loop
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="push-loop", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+def account_group(account_pk: int) -> str:
+    return f"account.{account_pk}"
+
+
+def send_to_group(group: str, message: dict[str, Any], timeout_s: float = 5.0) -> None:
+    """Deliver ``message`` to every consumer in ``group``; failures are logged, not raised:
+    a browser that misses a message resyncs on the next one (sequence gap)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _sender_loop())
+    try:
+        future.result(timeout_s)
+    except FutureTimeout:
+        log.warning("push to %s timed out", group)
+    except Exception:
+        log.exception("push to %s failed", group)
