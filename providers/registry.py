@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .base import Provider
 from .daktela.adapter import DaktelaProvider
+from .spikon.adapter import SpikonProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
+    "spikon": SpikonProvider,
     "daktela": DaktelaProvider,
 }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .daktela.simulator import DaktelaSimulator
 from .sim.engine import CallCenter, Clock, SimConfig
 from .sim.server import App, SimulatorServer
+from .spikon.simulator import SpikonSimulator
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,15 @@ class SimulatorSpec:
 
 
 SIMULATORS: dict[str, SimulatorSpec] = {
+    "spikon": SimulatorSpec(
+        make_app=SpikonSimulator,
+        account_settings=lambda engine: {
+            "api_key": "demo-key",
+            "api_version": "1.3",
+            "format": "json",
+        },
+        default_port=8101,
+    ),
     "daktela": SimulatorSpec(
         make_app=DaktelaSimulator,
         account_settings=lambda engine: {"login": "demo", "password": "demo"},
