@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.conf import settings
 
+from providers.registry import PROVIDERS
 from providers.sim.engine import CallCenter, ManualClock, SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
+from wallboard.monitoring.models import ProviderAccount
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,20 +41,28 @@ class Sim:
 
 
 @pytest.fixture
-def daktela_sim() -> Iterator[Sim]:
-    clock = ManualClock(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
-    config = SimConfig(agents=12, queues=3, seed=3, names="normal")
-    server, engine = start_simulator("daktela", config, clock=clock)
-    try:
-        yield Sim("daktela", server, engine, clock)
-    finally:
+def start_sim() -> Iterator[Callable[..., Sim]]:
+    """Start a vendor's simulator on a free port, with a manual clock; stopped afterwards."""
+    servers: list[SimulatorServer] = []
+
+    def start(vendor: str, **config: Any) -> Sim:
+        clock = ManualClock(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+        options: dict[str, Any] = {"agents": 12, "queues": 3, "seed": 3, **config}
+        server, engine = start_simulator(vendor, SimConfig(**options), clock=clock)
+        servers.append(server)
+        return Sim(vendor, server, engine, clock)
+
+    yield start
+    for server in servers:
         server.stop()
 
 
-def make_account(sim: Sim, **overrides: object):  # type: ignore[no-untyped-def]
-    from providers.registry import PROVIDERS
-    from wallboard.monitoring.models import ProviderAccount
+@pytest.fixture
+def daktela_sim(start_sim: Callable[..., Sim]) -> Sim:
+    return start_sim("daktela")
 
+
+def make_account(sim: Sim, **overrides: object) -> ProviderAccount:
     fields = {f.name: f for f in PROVIDERS[sim.vendor].config_fields}
     values = sim.account_settings()
     return ProviderAccount.objects.create(

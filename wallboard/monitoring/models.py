@@ -34,9 +34,13 @@ STATUS_LABELS = {
 }
 
 
+def vendor_choices() -> list[tuple[str, str]]:
+    return [(key, provider.title) for key, provider in PROVIDERS.items()]
+
+
 class ProviderAccount(models.Model):
     name = models.CharField(max_length=100)
-    vendor = models.CharField(max_length=20, choices=[(k, v.title) for k, v in PROVIDERS.items()])
+    vendor = models.CharField(max_length=20, choices=vendor_choices)
     base_url = models.URLField(help_text="What precedes /api/ in the vendor's URLs.")
     options = models.JSONField(default=dict, blank=True)
     secrets = EncryptedJSONField(blank=True, default=dict)
