@@ -5,9 +5,11 @@ from __future__ import annotations
 from .base import Provider
 from .daktela.adapter import DaktelaProvider
 from .spikon.adapter import SpikonProvider
+from .voipsun.adapter import VoipsunProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     "spikon": SpikonProvider,
+    "voipsun": VoipsunProvider,
     "daktela": DaktelaProvider,
 }
 

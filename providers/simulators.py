@@ -9,6 +9,7 @@ from .daktela.simulator import DaktelaSimulator
 from .sim.engine import CallCenter, Clock, SimConfig
 from .sim.server import App, SimulatorServer
 from .spikon.simulator import SpikonSimulator
+from .voipsun import simulator as voipsun
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ SIMULATORS: dict[str, SimulatorSpec] = {
             "format": "json",
         },
         default_port=8101,
+    ),
+    "voipsun": SimulatorSpec(
+        make_app=voipsun.VoipsunSimulator,
+        account_settings=voipsun.account_settings,
+        default_port=8102,
     ),
     "daktela": SimulatorSpec(
         make_app=DaktelaSimulator,
