@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import enum
+import threading
 import zoneinfo
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
+import httpx
+
 from .errors import ProviderBadResponseError, UnsupportedActionError
+from .http import make_client
 from .model import Snapshot
 
 
@@ -107,15 +111,45 @@ class Provider(ABC):
     title: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     config_fields: ClassVar[tuple[ConfigField, ...]]
+    # What the vendor accepts, so forms can refuse bad input before anything is sent.
+    penalty_range: ClassVar[tuple[int, int]] = (0, 99)
+    listen_modes: ClassVar[tuple[ListenMode, ...]] = (
+        ListenMode.SPY,
+        ListenMode.WHISPER,
+        ListenMode.BARGE,
+    )
 
-    def __init__(self, config: AccountConfig) -> None:
+    def __init__(
+        self,
+        config: AccountConfig,
+        *,
+        client: httpx.Client | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``client`` and ``clock`` are for tests (a mock transport, a fixed time)."""
         self.config = config
+        self._client = client
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # An adapter may be called from several threads (Daktela's AgentWatcher).
+        self._client_lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        """One HTTP client per adapter, made on first use and closed by ``close``."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = make_client(self.config.timeout_s)
+            return self._client
+
+    def close(self) -> None:
+        """Release network resources."""
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     @abstractmethod
     def fetch_snapshot(self) -> Snapshot: ...
-
-    def close(self) -> None:  # noqa: B027 - optional hook for adapters holding connections
-        """Release network resources."""
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

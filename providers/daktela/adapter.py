@@ -1,17 +1,21 @@
 """The Daktela adapter: one account's live state and supervisor actions over the vendor API.
 
-URLs follow the manual: ``{base_url}/api/{version}/{Action}[/{id}]/json?access_token=…``
-with ``access_token = sha1(login + password)``. Every request goes through
+URLs follow the manual: ``{base_url}/api/{version}/{Action}[/{id}]/{json|xml}?access_token=…``
+with ``access_token = sha1(login + password)``; the account's ``format`` option picks JSON
+(the default) or XML, which ``parse`` reads into the same values. Every request goes through
 ``providers.http.request`` (timeouts, size limit, HTTP error translation); every reply through
 ``providers.daktela.parse`` (envelope and Czech error texts, shapes, time zones).
+
+With ``instant_agents`` on, ``watch_agents`` gives an ``AgentWatcher`` (``watch.py``) that
+long-polls RTUserState per agent and reports each agent's change as it happens.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -47,6 +51,7 @@ from ..model import (
     WaitingCall,
 )
 from . import parse
+from .watch import AgentWatcher, OnChange, OnError
 
 #: API versions the manual documents ("Requirement version" of its actions).
 API_VERSIONS: tuple[str, ...] = (
@@ -75,8 +80,14 @@ REQUIRED_VERSION: dict[str, str] = {
     "PickupFromQueue": "4.0",
 }
 
+#: ``instant_agents`` values that switch the RTUserState long-poll watcher on.
+YES = frozenset({"yes", "true", "1", "on"})
+
 #: LoginQueue's documented priorities: 0 (high), 1, 2 (low).
 PRIORITIES = range(3)
+
+#: RTUserState takes ``hash`` (and long-polls) from API 4.0 on, per the manual.
+LONG_POLL_VERSION = "4.0"
 
 #: RTUserState with ``hash`` answers on a change or after 60 s; the manual asks clients to
 #: wait at least 70 s.
@@ -121,6 +132,14 @@ class DaktelaProvider(Provider):
             Capability.CLICK_TO_CALL,
         }
     )
+    penalty_range = (0, 2)  # LoginQueue priority: 0 (high) … 2 (low)
+    listen_modes = (
+        ListenMode.SPY,
+        ListenMode.WHISPER,
+        ListenMode.WHISPER_PRIVATE,
+        ListenMode.BARGE,
+        ListenMode.INTERACTIVE,
+    )
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField("login", "Daktela login of the API user."),
         ConfigField("password", "Password of that user.", secret=True),
@@ -131,6 +150,21 @@ class DaktelaProvider(Provider):
             default="4.1",
             choices=API_VERSIONS,
         ),
+        ConfigField(
+            "format",
+            "Reply format asked for: json or xml (both give the same data).",
+            required=False,
+            default="json",
+            choices=parse.FORMATS,
+        ),
+        ConfigField(
+            "instant_agents",
+            "yes: also watch each agent with an RTUserState long-poll (one open request per "
+            "agent) so agent changes show at once; no: the regular poll only.",
+            required=False,
+            default="no",
+            choices=("no", "yes"),
+        ),
     )
 
     def __init__(
@@ -140,11 +174,9 @@ class DaktelaProvider(Provider):
         client: httpx.Client | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(config)
-        self._client = client
+        super().__init__(config, client=client, clock=clock)
         self._long_poll_client: httpx.Client | None = client
         self._owns_long_poll_client = client is None
-        self._clock = clock or (lambda: datetime.now(UTC))
         self._queue_numbers: dict[str, str] = {}
         self._pauses: dict[str, PauseReason] = {}
 
@@ -159,18 +191,21 @@ class DaktelaProvider(Provider):
         return version if version in API_VERSIONS else "4.1"
 
     @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = make_client(self.config.timeout_s)
-        return self._client
+    def reply_format(self) -> parse.ReplyFormat:
+        """``json`` or ``xml`` from the account's ``format`` option (JSON when unset)."""
+        value = (self.config.options.get("format") or "json").strip().casefold()
+        return "xml" if value == "xml" else "json"
+
+    @property
+    def instant_agents(self) -> bool:
+        """Whether the account asks for the RTUserState long-poll watcher."""
+        return (self.config.options.get("instant_agents") or "no").strip().casefold() in YES
 
     def close(self) -> None:
         if self._long_poll_client is not None and self._owns_long_poll_client:
             self._long_poll_client.close()
             self._long_poll_client = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        super().close()
 
     def _access_token(self) -> str:
         login = self.config.secrets.get("login") or self.config.options.get("login", "")
@@ -203,10 +238,11 @@ class DaktelaProvider(Provider):
         if record_id:
             path += "/" + quote(record_id, safe="")
         query = {"access_token": self._access_token(), **(params or {})}
-        return request(client or self.client, "GET", f"{base}{path}/json", params=query)
+        url = f"{base}{path}/{self.reply_format}"
+        return request(client or self.client, "GET", url, params=query)
 
     def _act(self, action: str, params: Mapping[str, str]) -> None:
-        parse.parse_action(self._call(action, params))
+        parse.parse_action(self._call(action, params), fmt=self.reply_format)
 
     # ------------------------------------------------------------------ snapshot
 
@@ -219,6 +255,7 @@ class DaktelaProvider(Provider):
         """
         taken_at = self._clock()
         tz = self.config.tz
+        fmt = self.reply_format
         parts = {endpoint: _Part(endpoint) for endpoint in Endpoint}
 
         def attempt(endpoint: Endpoint, read: Callable[[], object]) -> object | None:
@@ -235,28 +272,31 @@ class DaktelaProvider(Provider):
             return None
 
         queue_list = attempt(
-            Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"))
+            Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"), fmt=fmt)
         )
         queue_stats = attempt(
-            Endpoint.QUEUES, lambda: parse.parse_rt_stats_queues(self._call("RTStatsQueues"))
+            Endpoint.QUEUES,
+            lambda: parse.parse_rt_stats_queues(self._call("RTStatsQueues"), fmt=fmt),
         )
         pause_list = attempt(
-            Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"))
+            Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"), fmt=fmt)
         )
         if isinstance(pause_list, list):
             self._pauses = {pause.id: pause for pause in pause_list}
         users = attempt(
             Endpoint.AGENTS,
-            lambda: parse.parse_rt_users_state(self._call("RTUsersState"), tz, self._pauses),
+            lambda: parse.parse_rt_users_state(
+                self._call("RTUsersState"), tz, self._pauses, fmt=fmt
+            ),
         )
         calls = attempt(
             Endpoint.CALLS,
-            lambda: parse.parse_rt_stats_calls(self._call("RTStatsCalls"), tz, taken_at),
+            lambda: parse.parse_rt_stats_calls(self._call("RTStatsCalls"), tz, taken_at, fmt=fmt),
         )
         devices: dict[str, str] = {}
         if isinstance(users, parse.UsersState):
             try:  # a refinement only (UNAVAILABLE phones): its failure costs nothing else
-                devices = parse.parse_device_states(self._call("DeviceStates"))
+                devices = parse.parse_device_states(self._call("DeviceStates"), fmt=fmt)
             except ProviderAuthError:
                 raise
             except ProviderError:
@@ -300,11 +340,42 @@ class DaktelaProvider(Provider):
         client = None
         if previous_hash:
             params["hash"] = previous_hash
-            if self._long_poll_client is None:
-                self._long_poll_client = make_client(LONG_POLL_TIMEOUT_S)
-            client = self._long_poll_client
+            with self._client_lock:
+                if self._long_poll_client is None:
+                    self._long_poll_client = make_client(LONG_POLL_TIMEOUT_S)
+                client = self._long_poll_client
         body = self._call("RTUserState", params, client=client)
-        return parse.parse_rt_user_state(body, self.config.tz, self._pauses)
+        return parse.parse_rt_user_state(body, self.config.tz, self._pauses, fmt=self.reply_format)
+
+    def pause_reasons(self) -> list[PauseReason]:
+        """GetPauses, remembered so that agent states tell a wrap-up from a break."""
+        pauses = parse.parse_get_pauses(self._call("GetPauses"), fmt=self.reply_format)
+        self._pauses = {pause.id: pause for pause in pauses}
+        return pauses
+
+    def watch_agents(
+        self,
+        logins: Sequence[str],
+        on_change: OnChange,
+        *,
+        on_error: OnError | None = None,
+        max_agents: int = 50,
+    ) -> AgentWatcher:
+        """An (unstarted) ``AgentWatcher`` for these agent logins; see ``watch.py``.
+
+        Refused unless the account's ``instant_agents`` option is on: each watched agent
+        keeps one request open at Daktela.
+        """
+        if not self.instant_agents:
+            raise UnsupportedActionError(
+                "Instant agent changes are off for this Daktela account (instant_agents)."
+            )
+        if _version_key(self.api_version) < _version_key(LONG_POLL_VERSION):
+            raise UnsupportedActionError(
+                f"Daktela RTUserState long-polls from API version {LONG_POLL_VERSION}; "
+                f"this account uses {self.api_version}."
+            )
+        return AgentWatcher(self, logins, on_change, on_error=on_error, max_agents=max_agents)
 
     # ------------------------------------------------------------------ actions
 
@@ -325,7 +396,8 @@ class DaktelaProvider(Provider):
         """The queue *number* (GetQueues ``name``) LoginQueue/LogoutQueue ask for."""
         number = self._queue_numbers.get(queue_id)
         if number is None:
-            queues = parse.parse_get_queues(self._call("GetQueues", record_id=queue_id))
+            body = self._call("GetQueues", record_id=queue_id)
+            queues = parse.parse_get_queues(body, fmt=self.reply_format)
             for queue in queues:
                 if queue.number:
                     self._queue_numbers[queue.id] = queue.number

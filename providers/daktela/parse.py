@@ -7,6 +7,17 @@ right error class. Lists of things are objects keyed by id (or ``[]`` when empty
 
 Vendor timestamps ("YYYY-MM-DD HH:MM:SS") are naive local times of the account's time zone;
 every parser that reads one takes that zone and returns aware UTC datetimes.
+
+Every parser takes ``fmt`` ("json", the default, or "xml": the URL's last part). An XML reply
+is first turned into the values its JSON twin decodes to, so one set of readers serves both
+formats. The manual shows no XML, so the shape read is the simulator's (and the usual PHP
+XML writer's): ``<response><status>1</status><error/><result>…</result></response>``; an
+element holding elements is an object keyed by tag — or by the ``key`` attribute of
+``<item key="4">``, for keys that are not element names (numeric ids) — unless every child is
+a bare ``<item>``, which makes a list; an element without children is its text, and an empty
+one (null, "", an empty object or list alike) is ``None``. Numbers and booleans arrive as
+text ("12", "true"), which the readers below accept anyway. XML is parsed with
+``defusedxml`` and any DTD is refused, so entity bombs and external entities never expand.
 """
 
 from __future__ import annotations
@@ -17,7 +28,11 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
 
 from ..errors import (
     ProviderAuthError,
@@ -44,6 +59,12 @@ MAX_ITEMS = 20_000
 MAX_TEXT = 256
 #: Longest vendor error text we quote back to people.
 MAX_ERROR_TEXT = 300
+#: Deepest XML nesting we read (the deepest documented reply needs 8 levels).
+MAX_XML_DEPTH = 32
+
+#: The reply formats Daktela serves: the last part of every API URL.
+ReplyFormat = Literal["json", "xml"]
+FORMATS: tuple[ReplyFormat, ...] = ("json", "xml")
 
 AGENT_STATES: dict[str, AgentStatus] = {
     "logged": AgentStatus.LOGGED_IN,
@@ -123,9 +144,11 @@ def error_from_text(text: str) -> ProviderError:
 # --------------------------------------------------------------------------- envelope
 
 
-def _decode(body: bytes) -> Any:
+def _decode(body: bytes, fmt: ReplyFormat = "json") -> Any:
     if not isinstance(body, bytes | bytearray):
         raise ProviderBadResponseError("Daktela sent a reply that is not bytes.")
+    if fmt == "xml":
+        return _decode_xml(bytes(body))
     try:
         text = bytes(body).decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -148,11 +171,54 @@ def _decode(body: bytes) -> Any:
     return value
 
 
-def check_envelope(body: bytes) -> Any:
+def _decode_xml(body: bytes) -> Any:
+    """An XML reply → the envelope its JSON twin decodes to (see the module docstring)."""
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if not start:
+        raise ProviderBadResponseError("Daktela sent an empty reply.")
+    if start in (b"{", b"["):
+        raise ProviderBadResponseError("Daktela sent JSON where XML was expected.")
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise ProviderBadResponseError(
+            "Daktela sent XML that declares a DTD or entities; it was refused as unsafe."
+        ) from None
+    except (ParseError, ValueError, UnicodeError, LookupError):  # LookupError: an unknown
+        # encoding in the XML declaration
+        raise ProviderBadResponseError("Daktela sent a reply that is not valid XML.") from None
+    except RecursionError:
+        raise ProviderBadResponseError("Daktela sent XML nested too deeply.") from None
+    if root.tag != "response":
+        raise ProviderBadResponseError(
+            "Daktela sent XML or HTML that is not an API reply (check the base URL)."
+        )
+    envelope = _from_element(root, 0)
+    return envelope if envelope is not None else {}
+
+
+def _from_element(element: Element, depth: int) -> Any:
+    if depth > MAX_XML_DEPTH:
+        raise ProviderBadResponseError("Daktela sent XML nested too deeply.")
+    children = list(element)
+    if not children:
+        return element.text or None
+    if len(children) > MAX_ITEMS:
+        raise ProviderBadResponseError(f"Daktela sent more than {MAX_ITEMS} items in one list.")
+    if all(child.tag == "item" and "key" not in child.attrib for child in children):
+        return [_from_element(child, depth + 1) for child in children]
+    value: dict[str, Any] = {}
+    for child in children:
+        key = child.get("key") if child.tag == "item" else None
+        value[key if key is not None else str(child.tag)] = _from_element(child, depth + 1)
+    return value
+
+
+def check_envelope(body: bytes, fmt: ReplyFormat = "json") -> Any:
     """Return the ``result`` of a Daktela reply or raise the error it carries."""
-    reply = _decode(body)
+    reply = _decode(body, fmt)
     if not isinstance(reply, dict):
-        raise ProviderBadResponseError("Daktela sent a reply that is not a JSON object.")
+        raise ProviderBadResponseError("Daktela sent a reply that is not an object.")
     status = reply.get("status")
     error = reply.get("error")
     if status in (1, "1", True) and error in (None, "", False):
@@ -275,14 +341,14 @@ def _queue(key: str, item: Mapping[str, Any]) -> Queue | None:
     return Queue(id=queue_id, name=_text(item.get("title")) or number or queue_id, number=number)
 
 
-def parse_get_queues(body: bytes) -> list[Queue]:
+def parse_get_queues(body: bytes, *, fmt: ReplyFormat = "json") -> list[Queue]:
     """GetQueues: one queue (``GetQueues/{id}``) or all of them keyed by id.
 
     ``name`` is the queue *number* (used by LoginQueue/LogoutQueue), ``title`` its name.
     ``options`` is a JSON string here; nothing in it is needed, so it is not read.
     Deleted queues are left out.
     """
-    result = check_envelope(body)
+    result = check_envelope(body, fmt)
     if isinstance(result, dict) and not isinstance(result.get("queue"), dict | list | None):
         single = _queue("", result)
         return [single] if single else []
@@ -304,10 +370,10 @@ class QueueStats:
     calls_count: int | None
 
 
-def parse_rt_stats_queues(body: bytes) -> dict[str, QueueStats]:
+def parse_rt_stats_queues(body: bytes, *, fmt: ReplyFormat = "json") -> dict[str, QueueStats]:
     """RTStatsQueues: counters keyed by queue id; ``calls_time`` may be null."""
     stats: dict[str, QueueStats] = {}
-    for key, item in _entries(check_envelope(body), "queue statistics"):
+    for key, item in _entries(check_envelope(body, fmt), "queue statistics"):
         queue_id = _text(item.get("id")) or key
         stats[queue_id] = QueueStats(
             queue_id=queue_id,
@@ -348,13 +414,13 @@ def _pause(key: str, item: Mapping[str, Any]) -> PauseReason | None:
     return PauseReason(id=pause_id, title=title or pause_id, type=pause_type, paid=paid)
 
 
-def parse_get_pauses(body: bytes) -> list[PauseReason]:
+def parse_get_pauses(body: bytes, *, fmt: ReplyFormat = "json") -> list[PauseReason]:
     """GetPauses in both documented shapes, without the deleted pauses.
 
     3.3+: ``pause/name/title/type/paid/deleted`` (type wrap / lajdak / normal / null / "").
     3.0: ``pcode_id/pcode/pcode_desc/isBillable/isPayable/pauseType`` ("w" is wrap).
     """
-    pauses = (_pause(key, item) for key, item in _entries(check_envelope(body), "pauses"))
+    pauses = (_pause(key, item) for key, item in _entries(check_envelope(body, fmt), "pauses"))
     return [pause for pause in pauses if pause is not None]
 
 
@@ -487,7 +553,11 @@ def _merge(parts: list[UsersState], hash_: str | None = None) -> UsersState:
 
 
 def parse_rt_users_state(
-    body: bytes, tz: tzinfo, pauses: Mapping[str, PauseReason] | None = None
+    body: bytes,
+    tz: tzinfo,
+    pauses: Mapping[str, PauseReason] | None = None,
+    *,
+    fmt: ReplyFormat = "json",
 ) -> UsersState:
     """RTUsersState: every logged-in user keyed by id, with calls and ``login_oqueues``.
 
@@ -498,17 +568,21 @@ def parse_rt_users_state(
     known = pauses or {}
     parts = [
         part
-        for key, item in _entries(check_envelope(body), "users")
+        for key, item in _entries(check_envelope(body, fmt), "users")
         if (part := _user(key, item, tz, known)) is not None
     ]
     return _merge(parts)
 
 
 def parse_rt_user_state(
-    body: bytes, tz: tzinfo, pauses: Mapping[str, PauseReason] | None = None
+    body: bytes,
+    tz: tzinfo,
+    pauses: Mapping[str, PauseReason] | None = None,
+    *,
+    fmt: ReplyFormat = "json",
 ) -> UsersState:
     """RTUserState: one user, as RTUsersState reads it, plus the long-poll ``hash``."""
-    item = _object(check_envelope(body), "the user state")
+    item = _object(check_envelope(body, fmt), "the user state")
     part = _user("", item, tz, pauses or {})
     if part is None:
         raise ProviderBadResponseError("Daktela sent a user state without a user id.")
@@ -526,7 +600,9 @@ class CallsState:
     active_calls: tuple[ActiveCall, ...] = ()
 
 
-def parse_rt_stats_calls(body: bytes, tz: tzinfo, now: datetime | None = None) -> CallsState:
+def parse_rt_stats_calls(
+    body: bytes, tz: tzinfo, now: datetime | None = None, *, fmt: ReplyFormat = "json"
+) -> CallsState:
     """RTStatsCalls: Waiting ⇒ ``WaitingCall`` (positions by enter time per queue);
     Ringing / Speaking / On Hold ⇒ ``ActiveCall``; other states (Transfered …) are skipped.
 
@@ -535,7 +611,7 @@ def parse_rt_stats_calls(body: bytes, tz: tzinfo, now: datetime | None = None) -
     """
     waiting: list[tuple[str, datetime | None, str, WaitingCall]] = []
     active: dict[str, ActiveCall] = {}
-    for key, item in _entries(check_envelope(body), "calls"):
+    for key, item in _entries(check_envelope(body, fmt), "calls"):
         call_id = _text(item.get("id")) or key
         raw_state = (_text(item.get("state")) or "").strip().casefold()
         queue_id = _text(item.get("queue"))
@@ -609,13 +685,13 @@ def parse_rt_stats_calls(body: bytes, tz: tzinfo, now: datetime | None = None) -
 DEVICE_STATES = frozenset({"AVAILABLE", "UNAVAILABLE", "ONHOLD", "INUSE", "RINGING"})
 
 
-def parse_device_states(body: bytes) -> dict[str, str]:
+def parse_device_states(body: bytes, *, fmt: ReplyFormat = "json") -> dict[str, str]:
     """DeviceStates: extension → state (AVAILABLE, UNAVAILABLE, ONHOLD, INUSE, RINGING).
 
     Other labels are kept as sent (upper case) so a caller can still show them.
     """
     states: dict[str, str] = {}
-    for _key, item in _entries(check_envelope(body), "device states"):
+    for _key, item in _entries(check_envelope(body, fmt), "device states"):
         exten = _text(item.get("exten"))
         status = _text(item.get("status"))
         if exten and status:
@@ -623,6 +699,6 @@ def parse_device_states(body: bytes) -> dict[str, str]:
     return states
 
 
-def parse_action(body: bytes) -> Any:
+def parse_action(body: bytes, *, fmt: ReplyFormat = "json") -> Any:
     """An action's reply (PauseOn, LoginQueue …): the ``result``, or the error raised."""
-    return check_envelope(body)
+    return check_envelope(body, fmt)

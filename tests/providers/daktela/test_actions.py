@@ -41,7 +41,13 @@ def test_declaration() -> None:
     assert not fields["login"].secret
     assert fields["api_version"].default == "4.1"
     assert fields["api_version"].choices == API_VERSIONS
-    assert "format" not in fields  # only JSON is implemented
+    assert (fields["format"].default, fields["format"].choices) == ("json", ("json", "xml"))
+    assert (fields["instant_agents"].default, fields["instant_agents"].choices) == (
+        "no",
+        ("no", "yes"),
+    )
+    assert not fields["format"].required
+    assert not fields["instant_agents"].required
 
 
 def test_pause_and_unpause(provider: DaktelaProvider, replies: DaktelaReplies) -> None:
