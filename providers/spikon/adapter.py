@@ -21,7 +21,7 @@ settings without building a provider.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import ClassVar, Final, TypeVar, overload
 
@@ -36,7 +36,7 @@ from ..errors import (
     ProviderUnavailableError,
     UnsupportedActionError,
 )
-from ..http import make_client, request
+from ..http import request
 from ..model import Agent, AgentStatus, Endpoint, Membership, Queue, Snapshot, WaitingCall
 from . import parse
 
@@ -157,9 +157,7 @@ class SpikonProvider(Provider):
         client: httpx.Client | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(config)
-        self._client = client
-        self._clock = clock or (lambda: datetime.now(UTC))
+        super().__init__(config, client=client, clock=clock)
         self._agents_by_sip: dict[str, parse.CallCenterAgent] = {}
         self._phone_accounts: dict[str, parse.PhoneAccount] = {}
 
@@ -186,17 +184,6 @@ class SpikonProvider(Provider):
     def outbound_campaigns(self) -> frozenset[str]:
         raw = self.config.options.get("outbound_campaigns") or ""
         return frozenset(part.strip() for part in raw.split(",") if part.strip())
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = make_client(self.config.timeout_s)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
 
     def _api_key(self) -> str:
         key = self.config.secrets.get("api_key", "")
