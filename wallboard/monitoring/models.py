@@ -7,6 +7,7 @@ history grows with changes only: agent status spans and queue samples.
 from __future__ import annotations
 
 import zoneinfo
+from datetime import time
 
 from django.db import models
 from django.utils import timezone
@@ -41,14 +42,20 @@ def vendor_choices() -> list[tuple[str, str]]:
 class ProviderAccount(models.Model):
     name = models.CharField(max_length=100)
     vendor = models.CharField(max_length=20, choices=vendor_choices)
-    base_url = models.URLField(help_text="What precedes /api/ in the vendor's URLs.")
+    base_url = models.URLField(help_text=_("What precedes /api/ in the vendor's URLs."))
     options = models.JSONField(default=dict, blank=True)
     secrets = EncryptedJSONField(blank=True, default=dict)
     time_zone = models.CharField(
         max_length=64,
         default="Europe/Prague",
         choices=[(tz, tz) for tz in TIME_ZONES],
-        help_text="The zone the vendor's naive timestamps are in.",
+        help_text=_("The zone the vendor's naive timestamps are in."),
+    )
+    # Reports cut the history into this account's days: from this local time to the same
+    # time the next day, in ``time_zone`` (a night-shift center may start its day at 06:00).
+    day_starts_at = models.TimeField(
+        default=time(0, 0),
+        help_text=_("Local time (in the account's time zone) at which a reporting day starts."),
     )
     poll_interval_s = models.PositiveIntegerField(default=2)
     enabled = models.BooleanField(default=True)
@@ -221,7 +228,8 @@ class ActiveCall(models.Model):
 class AgentStatusSpan(models.Model):
     """One stretch of time an agent spent in one status; ``ended_at`` is null while open."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="spans")
+    # The (agent, started_at) index serves the foreign key too.
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="spans", db_index=False)
     status = models.CharField(max_length=20, choices=Agent.STATUS_CHOICES)
     pause_reason = models.CharField(max_length=200, blank=True)
     started_at = models.DateTimeField()
@@ -230,6 +238,7 @@ class AgentStatusSpan(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["agent", "started_at"]),
+            # Finds the open spans (ended_at IS NULL) and walks the expired ones for pruning.
             models.Index(fields=["ended_at"], name="span_prune"),
         ]
 
@@ -240,7 +249,10 @@ class AgentStatusSpan(models.Model):
 class QueueSample(models.Model):
     """The queue's headline numbers, written only when one of them changed."""
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="samples")
+    # The (queue, taken_at) index serves the foreign key too.
+    queue = models.ForeignKey(
+        Queue, on_delete=models.CASCADE, related_name="samples", db_index=False
+    )
     taken_at = models.DateTimeField()
     calls_waiting = models.IntegerField(null=True)
     longest_wait_s = models.IntegerField(null=True)
@@ -248,9 +260,15 @@ class QueueSample(models.Model):
     agents_busy = models.IntegerField(null=True)
     agents_paused = models.IntegerField(null=True)
     service_level_pct = models.FloatField(null=True)
+    # The vendor's running counters (None where it does not report them).
+    answered = models.IntegerField(null=True)
+    abandoned = models.IntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["queue", "taken_at"])]
+        indexes = [
+            models.Index(fields=["queue", "taken_at"]),
+            models.Index(fields=["taken_at"], name="sample_prune"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.queue_id} at {self.taken_at:%H:%M:%S}"
@@ -267,7 +285,10 @@ class PollLog(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "started_at"])]
+        indexes = [
+            models.Index(fields=["account", "started_at"]),
+            models.Index(fields=["started_at"], name="polllog_prune"),
+        ]
         ordering = ["-started_at"]
 
     def __str__(self) -> str:

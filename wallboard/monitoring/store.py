@@ -8,7 +8,9 @@ with changes and never with polls.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from providers.model import (
     ActiveCall,
@@ -57,6 +59,18 @@ SAMPLED_FIELDS = (
     "agents_busy",
     "agents_paused",
     "service_level_pct",
+    "answered",
+    "abandoned",
+)
+SAMPLE_VALUES = (
+    "calls_waiting",
+    "longest_wait_s",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "service_level_pct",
+    "answered",
+    "abandoned",
 )
 
 
@@ -67,8 +81,9 @@ class StoredChanges:
     queues: list[m.Queue] = field(default_factory=list)
     agents: list[m.Agent] = field(default_factory=list)
     layout_changed: bool = False
-    waiting_changed: bool = False
-    calls_changed: bool = False
+    # Queues whose waiting callers changed, agents whose current call changed.
+    waiting_queue_pks: set[int] = field(default_factory=set)
+    call_agent_pks: set[int] = field(default_factory=set)
     memberships_changed: bool = False
     pauses_changed: bool = False
 
@@ -227,25 +242,63 @@ def _write_queues(
         out.layout_changed = True
     if updated:
         m.Queue.objects.bulk_update(updated, QUEUE_FIELDS)
-    m.QueueSample.objects.bulk_create(
-        m.QueueSample(
-            queue=row,
-            taken_at=taken_at,
-            calls_waiting=row.calls_waiting,
-            longest_wait_s=(
-                int((taken_at - row.longest_wait_since).total_seconds())
-                if row.longest_wait_since
-                else None
-            ),
-            agents_ready=row.agents_ready,
-            agents_busy=row.agents_busy,
-            agents_paused=row.agents_paused,
-            service_level_pct=row.service_level_pct,
-        )
-        for row in samples
-    )
+    if samples:
+        _write_samples(samples, taken_at)
     out.queues = created + updated
     return rows
+
+
+def _sample_values(row: m.Queue, taken_at: datetime) -> dict[str, object]:
+    return {
+        "calls_waiting": row.calls_waiting,
+        "longest_wait_s": (
+            max(0, int((taken_at - row.longest_wait_since).total_seconds()))
+            if row.longest_wait_since
+            else None
+        ),
+        "agents_ready": row.agents_ready,
+        "agents_busy": row.agents_busy,
+        "agents_paused": row.agents_paused,
+        "service_level_pct": row.service_level_pct,
+        "answered": row.answered,
+        "abandoned": row.abandoned,
+    }
+
+
+def _write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
+    """One sample per changed queue, at most one per ``QUEUE_SAMPLE_MIN_SPACING_S``.
+
+    A change less than the spacing after the queue's newest sample overwrites that sample's
+    figures (its ``taken_at`` stays): the stored series keeps the figures each window
+    ended with, so the newest sample is always the current state, and a queue whose
+    numbers move on every poll still adds one row per spacing, not one per poll.
+    """
+    spacing = timedelta(seconds=settings.QUEUE_SAMPLE_MIN_SPACING_S)
+    recent: dict[int, m.QueueSample] = {}
+    existing = [row.pk for row in queues if row.pk is not None]
+    if spacing and existing:
+        for sample in m.QueueSample.objects.filter(
+            queue_id__in=existing, taken_at__gt=taken_at - spacing, taken_at__lte=taken_at
+        ).order_by("queue_id", "taken_at"):
+            recent[sample.queue_id] = sample  # the newest one per queue wins
+    overwritten: list[m.QueueSample] = []
+    created: list[m.QueueSample] = []
+    for row in queues:
+        newest = recent.get(row.pk) if row.pk is not None else None
+        if newest is None:
+            created.append(
+                m.QueueSample(queue=row, taken_at=taken_at, **_sample_values(row, taken_at))
+            )
+        else:
+            # The longest wait is stored as of the sample's own time, so that
+            # ``taken_at - longest_wait_s`` still says when that caller arrived.
+            for name, value in _sample_values(row, newest.taken_at).items():
+                setattr(newest, name, value)
+            overwritten.append(newest)
+    if overwritten:
+        m.QueueSample.objects.bulk_update(overwritten, list(SAMPLE_VALUES))
+    if created:
+        m.QueueSample.objects.bulk_create(created)
 
 
 def _write_agents(
@@ -342,9 +395,9 @@ def write_delta(account: m.ProviderAccount, delta: Delta, taken_at: datetime) ->
         )
 
     if delta.waiting:
-        out.waiting_changed = True
         q_rows = queue_rows()
         touched = [q_rows[qid] for qid in delta.waiting if qid in q_rows]
+        out.waiting_queue_pks = {q.pk for q in touched}
         m.WaitingCall.objects.filter(queue__in=touched).delete()
         m.WaitingCall.objects.bulk_create(
             m.WaitingCall(
@@ -361,9 +414,15 @@ def write_delta(account: m.ProviderAccount, delta: Delta, taken_at: datetime) ->
         )
 
     if delta.active:
-        out.calls_changed = True
         q_rows, a_rows = queue_rows(), agent_rows()
-        m.ActiveCall.objects.filter(account=account, call_id__in=list(delta.active)).delete()
+        ended = m.ActiveCall.objects.filter(account=account, call_id__in=list(delta.active))
+        out.call_agent_pks = set(ended.exclude(agent=None).values_list("agent_id", flat=True))
+        out.call_agent_pks |= {
+            a_rows[c.agent_id].pk
+            for c in delta.active.values()
+            if c is not None and c.agent_id in a_rows
+        }
+        ended.delete()
         m.ActiveCall.objects.bulk_create(
             m.ActiveCall(
                 account=account,
