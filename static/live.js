@@ -1,10 +1,12 @@
-// Live board glue around htmx's ws extension:
+// Live pages glue around htmx and its ws extension:
 // - per-account sequence numbers: a gap (or a message older than what we hold) means we
 //   missed something, so we drop the socket and resync from the full state sent on connect;
+//   a "resync" marker (queues or agents came or went) does the same on purpose;
 // - reconnect after ANY close (the ws extension only retries on 1006/1011/1012/1013, and
 //   Daphne closes with 1000 when websocket_timeout runs out), with jittered back-off;
 // - "time in state" counters that tick here, from server "since" times corrected for the
-//   difference between this screen's clock and the server's.
+//   difference between this screen's clock and the server's;
+// - the console's action panel, error replies shown in place, the alarm sound on a TV.
 (function () {
   "use strict";
   var lastSeq = {};
@@ -12,6 +14,7 @@
   var currentSocket = null;
   var retries = 0;
   var RETRY_CODES = [1006, 1011, 1012, 1013]; // the ws extension reconnects these itself
+  var SHOWN_ERRORS = [400, 403, 404, 409, 502, 503];
 
   function setConnection(state) {
     var el = document.getElementById("connection");
@@ -26,9 +29,14 @@
         account: el.dataset.account,
         seq: parseInt(el.dataset.seq, 10),
         full: el.hasAttribute("data-full"),
+        resync: el.hasAttribute("data-resync"),
         now: Date.parse(el.dataset.now),
       };
     });
+  }
+
+  function resync() {
+    if (currentSocket) currentSocket.close(4000, "resync");
   }
 
   document.addEventListener("htmx:wsOpen", function (evt) {
@@ -50,21 +58,83 @@
   });
 
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
-    var found = markers(evt.detail.message);
+    var message = evt.detail.message;
+    var found = markers(message);
     for (var i = 0; i < found.length; i++) {
       var m = found[i];
       var last = lastSeq[m.account];
       if (!isNaN(m.now)) clockSkewMs = m.now - Date.now();
       if (m.full || last === undefined) continue;
       if (m.seq <= last) { evt.preventDefault(); return; }
-      if (m.seq > last + 1) {
-        evt.preventDefault();
-        if (currentSocket) currentSocket.close(4000, "resync");
-        return;
-      }
+      if (m.seq > last + 1 || m.resync) { evt.preventDefault(); resync(); return; }
     }
     found.forEach(function (m) { lastSeq[m.account] = m.seq; });
+    if (message.indexOf('class="members-marker"') >= 0) {
+      setTimeout(function () { document.body.dispatchEvent(new CustomEvent("wallboard:members-changed")); }, 0);
+    }
   });
+
+  // Replies that say "no" (bad input, not allowed, the vendor refused) are shown in place.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (SHOWN_ERRORS.indexOf(evt.detail.xhr.status) >= 0) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  // The console: choosing an agent opens their action panel.
+  function openAgent(tile) {
+    if (!document.body.classList.contains("console-page") || !window.htmx) return;
+    window.htmx.ajax("GET", "/console/agent/" + tile.dataset.agent + "/", { target: "#action-panel", swap: "innerHTML" });
+  }
+  document.addEventListener("click", function (evt) {
+    var tile = evt.target.closest && evt.target.closest(".agent-tile[data-agent]");
+    if (tile) openAgent(tile);
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Enter") return;
+    var tile = evt.target.closest && evt.target.closest(".agent-tile[data-agent]");
+    if (tile) openAgent(tile);
+  });
+  document.addEventListener("change", function (evt) {
+    if (evt.target.matches && evt.target.matches("select[data-autosubmit]")) evt.target.form.submit();
+  });
+
+  // Alert levels are decided on the server (same figures, same cool-down for every screen);
+  // a TV may beep when something newly enters alarm.
+  var soundOn = false;
+  var audio = null;
+  var alarmed = null;
+  function beep() {
+    if (!soundOn) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = 880; gain.gain.value = 0.2;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + 0.4);
+    } catch (e) { /* no audio device: the colours still show */ }
+  }
+  function checkAlarms() {
+    var now = {}, fresh = false;
+    var els = document.querySelectorAll(".level[data-level='2']");
+    for (var i = 0; i < els.length; i++) {
+      now[els[i].id] = true;
+      if (alarmed && !alarmed[els[i].id]) fresh = true;
+    }
+    if (fresh) beep();
+    alarmed = now;
+  }
+  document.addEventListener("htmx:wsAfterMessage", function () { setTimeout(checkAlarms, 0); });
+  var soundToggle = document.getElementById("sound-toggle");
+  if (soundToggle) {
+    soundToggle.addEventListener("click", function () {
+      soundOn = !soundOn;
+      soundToggle.setAttribute("aria-pressed", String(soundOn));
+      soundToggle.textContent = soundOn ? soundToggle.dataset.on : soundToggle.dataset.off;
+      if (soundOn) beep();
+    });
+  }
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
   function duration(seconds) {

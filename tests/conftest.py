@@ -76,3 +76,27 @@ def make_account(sim: Sim, **overrides: object) -> ProviderAccount:
             **overrides,
         }
     )
+
+
+def make_user(
+    username: str,
+    role: str,
+    *,
+    accounts: tuple[ProviderAccount, ...] = (),
+    queues: tuple[object, ...] = (),
+    agent: object | None = None,
+    extension: str = "",
+    password: str = "pw",  # noqa: S107 - test users only
+) -> Any:
+    """A user with a role (and scope, agent link, own extension)."""
+    from django.contrib.auth import get_user_model
+
+    from wallboard.accounts.models import AgentLink, Profile
+
+    user = get_user_model().objects.create_user(username, password=password)
+    profile = Profile.objects.create(user=user, role=role, extension=extension)
+    profile.accounts.set(accounts)
+    profile.queues.set(queues)
+    if agent is not None:
+        AgentLink.objects.create(user=user, account=agent.account, agent=agent)  # type: ignore[attr-defined]
+    return user

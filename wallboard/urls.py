@@ -1,13 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from wallboard.actions import views as action_views
 from wallboard.dashboards import views
 
 urlpatterns = [
-    path("", views.board, name="board"),
+    path("", views.home, name="home"),
+    path("board/", views.board, name="board"),
+    path("console/", views.console, name="console"),
+    path("console/agent/<int:agent_id>/", views.agent_panel, name="agent-panel"),
+    path("me/", views.my_panel, name="my-panel"),
+    path("membership/", views.membership, name="membership"),
+    path("profile/", views.profile, name="profile"),
+    path("tv/<str:token>/", views.tv, name="tv"),
+    path("actions/<int:account_id>/<str:action>/", action_views.act, name="act"),
+    path("audit/", action_views.audit_log, name="audit-log"),
     path("api/v1/accounts/<int:account_id>/state", views.account_state, name="account-state"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reports/", include("wallboard.reports.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

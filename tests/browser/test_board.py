@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from providers.model import AgentStatus
 from tests.browser.conftest import StartServer
-from tests.conftest import Sim, make_account
-from wallboard.monitoring.models import Agent
+from tests.conftest import Sim, make_account, make_user
+from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.poll import poll_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -21,12 +20,12 @@ document.addEventListener("htmx:wsOpen", () => { window.__opens += 1; });
 """
 
 
-def _open_board(browser: Any, base_url: str) -> Any:
-    get_user_model().objects.create_user("supervisor", password="demo")
+def _open_board(browser: Any, base_url: str, account: ProviderAccount) -> Any:
+    make_user("supervisor", "supervisor", accounts=(account,), password="demo")
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     context.add_init_script(COUNT_OPENS)
     page = context.new_page()
-    page.goto(f"{base_url}/login/?next=/")
+    page.goto(f"{base_url}/login/?next=/board/")
     page.fill("input[name=username]", "supervisor")
     page.fill("input[name=password]", "demo")
     page.click("button[type=submit]")
@@ -39,7 +38,7 @@ def test_an_agent_tile_updates_without_a_reload(
 ) -> None:
     account = make_account(daktela_sim)
     poll_once(account)
-    page = _open_board(browser, asgi_server())
+    page = _open_board(browser, asgi_server(), account)
     engine = daktela_sim.engine
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
     agent = Agent.objects.get(account=account, vendor_id=agent_id)
@@ -62,7 +61,7 @@ def test_the_board_reconnects_after_a_normal_close(
     account = make_account(daktela_sim)
     poll_once(account)
     # Daphne closes every socket with code 1000 when websocket_timeout runs out.
-    page = _open_board(browser, asgi_server("--websocket_timeout", "2"))
+    page = _open_board(browser, asgi_server("--websocket_timeout", "2"), account)
     page.wait_for_function("window.__opens >= 2", timeout=15_000)
     page.wait_for_selector("#connection[data-state=open]", timeout=10_000)
 

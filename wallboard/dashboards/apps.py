@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
     name = "wallboard.dashboards"
     label = "dashboards"
-    verbose_name = "Dashboards"
+    verbose_name = _("Dashboards")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LiveConfig(AppConfig):
     name = "wallboard.live"
     label = "live"
-    verbose_name = "Live updates"
+    verbose_name = _("Live updates")

@@ -15,6 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 log = logging.getLogger("wallboard.push")
 
@@ -38,8 +39,30 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def account_group(account_pk: int) -> str:
-    return f"account.{account_pk}"
+def account_group(account_pk: int, language: str | None = None) -> str:
+    """Fragments are rendered once per language: each browser joins its language's group."""
+    return f"account.{account_pk}.{language or settings.LANGUAGE_CODE}"
+
+
+def agent_group(agent_pk: int, language: str | None = None) -> str:
+    return f"agent.{agent_pk}.{language or settings.LANGUAGE_CODE}"
+
+
+def user_group(user_pk: int) -> str:
+    return f"user.{user_pk}"
+
+
+def board_group(board_pk: int) -> str:
+    return f"board.{board_pk}"
+
+
+def tv_group(link_pk: int) -> str:
+    return f"tv.{link_pk}"
+
+
+def end_sessions(group: str) -> None:
+    """Close every socket in ``group`` (logout, role change, TV link revoked)."""
+    send_to_group(group, {"type": "session.end"})
 
 
 def send_to_group(group: str, message: dict[str, Any], timeout_s: float = 5.0) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,10 +20,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from providers.base import Provider
+from providers.base import AccountConfig, Provider
 from providers.errors import ProviderError, ProviderUnavailableError
 from providers.model import Snapshot
 from providers.registry import provider_class
+from wallboard.dashboards.alerts import evaluate_account
 from wallboard.live.publish import publish_account
 from wallboard.monitoring.diff import apply, diff, normalise
 from wallboard.monitoring.models import PollLog, ProviderAccount
@@ -45,6 +47,25 @@ def build_provider(account: ProviderAccount) -> Provider:
     return provider_class(account.vendor)(account.config())
 
 
+# The poller keeps one adapter per account, so HTTP connections (and the TLS context, which
+# costs ~45 ms to build) live across polls. A changed account setting builds a new one.
+_providers: dict[int, tuple[AccountConfig, Provider]] = {}
+_providers_lock = threading.Lock()
+
+
+def polling_provider(account: ProviderAccount) -> Provider:
+    config = account.config()
+    with _providers_lock:
+        cached = _providers.get(account.pk)
+        if cached is not None and cached[0] == config:
+            return cached[1]
+        provider = provider_class(account.vendor)(config)
+        _providers[account.pk] = (config, provider)
+    if cached is not None:
+        cached[1].close()
+    return provider
+
+
 def poll_once(account: ProviderAccount, *, provider: Provider | None = None) -> PollResult:
     """Poll ``account`` once and store and push whatever changed.
 
@@ -52,15 +73,11 @@ def poll_once(account: ProviderAccount, *, provider: Provider | None = None) -> 
     any other exception is a bug and propagates.
     """
     started = time.perf_counter()
-    own_provider = provider is None
-    active = provider or build_provider(account)
+    active = provider or polling_provider(account)
     try:
         snapshot = active.fetch_snapshot()
     except ProviderError as err:
         return _record_failure(account, err, started)
-    finally:
-        if own_provider:
-            active.close()
     return _record_snapshot(account, snapshot, started)
 
 
@@ -99,7 +116,10 @@ def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: floa
         seq = acc.seq
         transaction.on_commit(partial(remember_state, acc, stored))
         if delta or status_changed:
-            transaction.on_commit(partial(publish_account, acc.pk, seq, changes, status_changed))
+            transaction.on_commit(
+                partial(publish_account, acc.pk, seq, changes, status_changed), robust=True
+            )
+        transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
     return PollResult(acc.pk, True, len(delta), seq, duration_ms, error or None)
 
 
@@ -131,7 +151,10 @@ def _record_failure(account: ProviderAccount, err: ProviderError, started: float
         duration_ms = (time.perf_counter() - started) * 1000
         PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=False, error=message)
         if changed:
-            transaction.on_commit(partial(publish_account, acc.pk, acc.seq, None, True))
+            transaction.on_commit(
+                partial(publish_account, acc.pk, acc.seq, None, True), robust=True
+            )
+        transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
     return PollResult(acc.pk, False, 0, acc.seq, duration_ms, message)
 
 
@@ -185,3 +208,16 @@ def claim_due_accounts(now: datetime | None = None) -> list[ProviderAccount]:
             account.lease_until = lease_until
             claimed.append(account)
     return claimed
+
+
+def request_poll(account: ProviderAccount) -> None:
+    """Poll ``account`` as soon as possible (after an action, to show its effect).
+
+    The next scheduler tick claims it; with Celery the dispatcher is also kicked at once so
+    the poll does not wait for beat's next second.
+    """
+    ProviderAccount.objects.filter(pk=account.pk).update(next_poll_at=timezone.now())
+    if settings.REDIS_URL:
+        from wallboard.monitoring.tasks import dispatch_polls
+
+        dispatch_polls.delay()

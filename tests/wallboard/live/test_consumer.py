@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from providers.model import AgentStatus
-from tests.conftest import Sim, make_account
+from tests.conftest import Sim, make_account, make_user
 from wallboard.asgi import application
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.poll import poll_once
@@ -23,8 +22,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 OOB = re.compile(r'<(\w+) id="([^"]+)"[^>]*hx-swap-oob="true"')
 
 
-def _session_cookie() -> str:
-    get_user_model().objects.create_user("watcher", password="pw")
+def _session_cookie(*accounts: ProviderAccount) -> str:
+    make_user("watcher", "supervisor", accounts=accounts)
     client = Client()
     assert client.login(username="watcher", password="pw")
     return client.cookies["sessionid"].value
@@ -50,7 +49,7 @@ async def test_board_gets_full_state_then_exactly_the_changed_agent(daktela_sim:
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
     await database_sync_to_async(poll_once)(account)
-    cookie = await database_sync_to_async(_session_cookie)()
+    cookie = await database_sync_to_async(_session_cookie)(account)
 
     comm = _communicator(cookie)
     connected, _ = await comm.connect()
@@ -92,7 +91,7 @@ async def test_a_socket_from_a_foreign_origin_is_refused() -> None:
 async def test_an_account_going_stale_reaches_the_board(daktela_sim: Sim) -> None:
     account = await database_sync_to_async(make_account)(daktela_sim)
     await database_sync_to_async(poll_once)(account)
-    cookie = await database_sync_to_async(_session_cookie)()
+    cookie = await database_sync_to_async(_session_cookie)(account)
     comm = _communicator(cookie)
     assert (await comm.connect())[0]
     await _receive(comm)

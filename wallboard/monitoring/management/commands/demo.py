@@ -15,12 +15,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from providers.base import Capability
 from providers.registry import PROVIDERS
 from providers.sim.engine import SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
+from wallboard.accounts.models import AgentLink, Profile, Role
+from wallboard.dashboards.models import Board, TvLink
 from wallboard.live import push
-from wallboard.monitoring.models import ProviderAccount
+from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.poll import build_provider, poll_once
 from wallboard.monitoring.scheduler import EmbeddedScheduler
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed at start; embedded mode only
@@ -46,11 +50,14 @@ class Command(BaseCommand):
                 "(production runs daphne, celery worker and celery beat instead)"
             )
         call_command("migrate", interactive=False, verbosity=0)
-        self._users()
+        # Polish and Czech need the compiled catalogs; pure Python, no GNU gettext needed.
+        call_command("compile_catalogs", missing_only=True, verbosity=0)
         servers = self._simulators(options)
+        self._users()
         scheduler = EmbeddedScheduler().start()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Wallboard demo on {url}"))
+        self.stdout.write(f"TV link (no login): {url}tv/{self._tv_link().token}/")
         users = ", ".join(name for name, _ in DEMO_USERS)
         self.stdout.write(f"Log in as {users} — password '{DEMO_PASSWORD}'")
         self.stdout.flush()
@@ -61,21 +68,55 @@ class Command(BaseCommand):
             for server in servers:
                 server.stop()
 
+    def _tv_link(self) -> TvLink:
+        board, _ = Board.objects.get_or_create(
+            name="Demo wall",
+            defaults={
+                "waiting_warn": 2,
+                "waiting_alarm": 4,
+                "longest_wait_warn_s": 30,
+                "longest_wait_alarm_s": 60,
+                "sla_warn_pct": 80,
+                "sla_alarm_pct": 60,
+            },
+        )
+        board.accounts.set(ProviderAccount.objects.filter(enabled=True))
+        link = board.tv_links.filter(revoked_at=None).first()
+        return link or TvLink.objects.create(board=board, label="Demo TV")
+
     def _users(self) -> None:
+        """admin (everything), supervisor (all demo accounts, extension 600), agent1 (the
+        first agent of the first account whose vendor lets agents pause)."""
         users = get_user_model()
+        roles = {"admin": Role.ADMIN, "supervisor": Role.SUPERVISOR, "agent1": Role.AGENT}
+        accounts = list(ProviderAccount.objects.filter(enabled=True))
         for name, is_admin in DEMO_USERS:
             user, _ = users.objects.get_or_create(username=name)
             user.is_staff = user.is_superuser = is_admin
             user.set_password(DEMO_PASSWORD)
             user.save()
+            profile, _ = Profile.objects.update_or_create(
+                user=user,
+                defaults={"role": roles[name], "extension": "600" if name == "supervisor" else ""},
+            )
+            if name == "supervisor":
+                profile.accounts.set(accounts)
+        agent1 = users.objects.get(username="agent1")
+        for account in accounts:
+            if build_provider(account).supports(Capability.PAUSE):
+                agent = Agent.objects.filter(account=account).order_by("name").first()
+                if agent is not None:
+                    AgentLink.objects.filter(user=agent1).delete()
+                    AgentLink.objects.create(user=agent1, account=account, agent=agent)
+                    self.stdout.write(f"  agent1 is {agent.name} on {account.name}")
+                break
 
     def _simulators(self, options: dict[str, Any]) -> list[SimulatorServer]:
         servers = []
-        for vendor in PROVIDERS:
-            if vendor not in SIMULATORS:
-                continue
+        for index, vendor in enumerate(v for v in PROVIDERS if v in SIMULATORS):
+            # A different seed per vendor, so the three call centers are not clones.
             config = SimConfig(
-                agents=options["agents"], queues=options["queues"], seed=options["seed"]
+                agents=options["agents"], queues=options["queues"], seed=options["seed"] + index
             )
             server, engine = start_simulator(vendor, config, host="127.0.0.1")
             servers.append(server)
@@ -92,6 +133,7 @@ class Command(BaseCommand):
                     "enabled": True,
                 },
             )
+            poll_once(account)
             self.stdout.write(f"  {name}: simulator on {server.url}, account {account.pk}")
         return servers
 

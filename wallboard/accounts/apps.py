@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "wallboard.accounts"
+    label = "accounts"
+    verbose_name = _("People and roles")
+
+    def ready(self) -> None:
+        from wallboard.accounts import signals  # noqa: F401 - connects the receivers

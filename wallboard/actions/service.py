@@ -1,0 +1,152 @@
+"""Carry out one action: validate, authorise, call the vendor, audit, re-poll."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from providers.base import Provider
+from providers.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderRefusedError,
+    ProviderUnavailableError,
+    UnsupportedActionError,
+)
+from wallboard.accounts.access import can_act, role_of
+from wallboard.accounts.models import Profile
+from wallboard.actions.models import AuditEntry
+from wallboard.actions.specs import ACTIONS, ActionSpec
+from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
+from wallboard.monitoring.poll import build_provider, request_poll
+
+log = logging.getLogger("wallboard.actions")
+
+# Parameters that are never written to the audit log, whatever an action calls them.
+SECRET_PARAMS = frozenset({"pin", "password", "api_key", "csrfmiddlewaretoken"})
+
+STATUS_FOR_ERROR: list[tuple[type[ProviderError], HTTPStatus]] = [
+    (UnsupportedActionError, HTTPStatus.BAD_REQUEST),
+    (ProviderRefusedError, HTTPStatus.CONFLICT),
+    (ProviderNotFoundError, HTTPStatus.NOT_FOUND),
+    (ProviderAuthError, HTTPStatus.BAD_GATEWAY),
+    (ProviderUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (ProviderError, HTTPStatus.BAD_GATEWAY),
+]
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    status: HTTPStatus
+    message: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _target(cleaned: dict[str, Any]) -> tuple[Agent | None, Queue | None, str]:
+    agent: Agent | None = cleaned.get("agent")
+    queue: Queue | None = cleaned.get("queue")
+    call: ActiveCall | None = cleaned.get("call")
+    if call is not None and agent is None:
+        agent = call.agent
+    parts = []
+    if agent is not None:
+        parts.append(f"agent {agent.vendor_id} {agent.name}")
+    if queue is not None:
+        parts.append(f"queue {queue.vendor_id} {queue.name}")
+    if call is not None:
+        parts.append(f"call {call.call_id} {call.number}")
+    return agent, queue, ", ".join(parts)
+
+
+def _loggable(data: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v)[:200] for k, v in data.items() if k not in SECRET_PARAMS}
+
+
+def perform(
+    user: AbstractBaseUser,
+    account: ProviderAccount,
+    action: str,
+    data: dict[str, Any],
+    *,
+    provider: Provider | None = None,
+) -> Outcome:
+    """Do ``action`` on ``account`` for ``user`` with the submitted ``data``."""
+    role = role_of(user)
+    spec: ActionSpec | None = ACTIONS.get(action)
+    audit = AuditEntry(
+        user_id=user.pk,
+        username=user.get_username(),
+        role=role.value if role else "",
+        account=account,
+        action=action[:40],
+        params=_loggable(data),
+    )
+    if spec is None:
+        return _finish(audit, Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action.")))
+    provider = provider or build_provider(account)
+    try:
+        if not provider.supports(spec.capability):
+            return _finish(
+                audit,
+                Outcome(
+                    False,
+                    HTTPStatus.BAD_REQUEST,
+                    _("%(vendor)s does not support “%(action)s”.")
+                    % {"vendor": provider.title, "action": spec.label},
+                ),
+            )
+        profile = Profile.objects.filter(user_id=user.pk or 0).first()
+        form = spec.form(
+            data,
+            account=account,
+            provider=provider,
+            listener=profile.extension if profile else "",
+        )
+        if not form.is_valid():
+            errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
+            message = " ".join(" ".join(v) for v in errors.values())
+            return _finish(audit, Outcome(False, HTTPStatus.BAD_REQUEST, message, errors))
+        agent, queue, audit.target = _target(form.cleaned_data)
+        if not can_act(user, account, agent=agent, queue=queue, self_service=spec.self_service):
+            return _finish(
+                audit,
+                Outcome(False, HTTPStatus.FORBIDDEN, _("You are not allowed to do that.")),
+            )
+        started = time.perf_counter()
+        try:
+            spec.run(provider, form.cleaned_data, form)
+        except ProviderError as err:
+            audit.duration_ms = (time.perf_counter() - started) * 1000
+            audit.vendor_code = err.code or ""
+            status = next(s for cls, s in STATUS_FOR_ERROR if isinstance(err, cls))
+            return _finish(audit, Outcome(False, status, err.message))
+        audit.duration_ms = (time.perf_counter() - started) * 1000
+        request_poll(account)
+        return _finish(audit, Outcome(True, HTTPStatus.OK, _("Done: %s.") % spec.label))
+    finally:
+        provider.close()
+
+
+def _finish(audit: AuditEntry, outcome: Outcome) -> Outcome:
+    audit.ok = outcome.ok
+    audit.error = "" if outcome.ok else outcome.message
+    audit.created_at = timezone.now()
+    audit.save()
+    log.info(
+        "%s %s %s on %s: %s",
+        audit.username,
+        audit.action,
+        audit.target or "-",
+        audit.account_id,
+        "ok" if outcome.ok else outcome.message,
+    )
+    return outcome
