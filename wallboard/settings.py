@@ -43,6 +43,11 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"
+# The browser's Accept-Language picks one of these (LocaleMiddleware); the switcher on every
+# page stores a choice in a cookie. Catalogs are compiled at install time (compilemessages,
+# or `manage.py demo`), never committed as .mo files.
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("cs", "Čeština")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -58,12 +63,17 @@ INSTALLED_APPS = [
     "wallboard.monitoring",
     "wallboard.live",
     "wallboard.dashboards",
+    "wallboard.accounts",
+    "wallboard.actions",
+    "wallboard.reports",
+    "wallboard.bench",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +94,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -99,7 +110,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": envstr("SQLITE_PATH") or str(BASE_DIR / "var" / "wallboard.sqlite3"),
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                # Poll threads write concurrently: take the write lock at BEGIN, so a
+                # transaction waits for it instead of failing on upgrade.
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -108,7 +125,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Installations (or test runs) sharing one Redis keep apart by prefix.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": envstr("CHANNEL_PREFIX") or "asgi"},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -120,6 +138,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
 CELERY_BEAT_SCHEDULE = {
     "dispatch-polls": {"task": "wallboard.monitoring.tasks.dispatch_polls", "schedule": 1.0},
+    # Batched deletes of history past retention (docs/decisions/020-history-retention.md).
+    "prune-history": {"task": "wallboard.reports.tasks.prune_history", "schedule": 3600.0},
 }
 
 # Polling: the default interval, the back-off cap, and how long a claimed poll may run before
@@ -127,6 +147,23 @@ CELERY_BEAT_SCHEDULE = {
 POLL_INTERVAL_S = envint("POLL_INTERVAL_S", 2)
 POLL_BACKOFF_MAX_S = envint("POLL_BACKOFF_MAX_S", 60)
 POLL_LEASE_S = envint("POLL_LEASE_S", 30)
+
+# History: days kept (older rows are pruned hourly in batches), the minimum spacing of two
+# stored samples of one queue (changes in between overwrite the newest sample), and how many
+# rows one pruning statement deletes.
+HISTORY_RETENTION_DAYS = envint("HISTORY_RETENTION_DAYS", 90)
+QUEUE_SAMPLE_MIN_SPACING_S = envint("QUEUE_SAMPLE_MIN_SPACING_S", 30)
+HISTORY_PRUNE_BATCH = envint("HISTORY_PRUNE_BATCH", 5000)
+if HISTORY_RETENTION_DAYS < 1 or QUEUE_SAMPLE_MIN_SPACING_S < 0 or HISTORY_PRUNE_BATCH < 1:
+    raise ImproperlyConfigured(
+        "HISTORY_RETENTION_DAYS and HISTORY_PRUNE_BATCH must be ≥ 1, QUEUE_SAMPLE_MIN_SPACING_S ≥ 0"
+    )
+
+# A board's alert level falls only after the lower level has held this long (no flapping).
+ALERT_COOLDOWN_S = envint("ALERT_COOLDOWN_S", 30)
+
+# How long a new TV link works before an admin must renew it.
+TV_LINK_DAYS = envint("TV_LINK_DAYS", 365)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -144,6 +181,7 @@ STORAGES = {
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
 
 LOGGING = {
     "version": 1,
