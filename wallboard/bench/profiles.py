@@ -1,0 +1,80 @@
+"""How big each benchmark run is: the full run (≤ 10 min on 2 cores), ``--quick`` (≤ 2 min)
+and the tiny one the smoke test uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineSize:
+    agents: int
+    churn_pcts: tuple[int, ...]
+    polls: int
+    naive_polls: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pipeline: tuple[PipelineSize, ...]
+    fanout_clients: tuple[int, ...]
+    fanout_deltas: int
+    requests_viewers: tuple[int, ...]
+    requests_window_s: float
+    freshness_s: float
+    freshness_agents: int
+    history_agents: int
+    history_minutes: float
+    history_warmup_minutes: float
+
+
+FULL = Profile(
+    name="full",
+    pipeline=(
+        PipelineSize(100, (0, 5, 50), polls=12, naive_polls=6),
+        PipelineSize(1000, (0, 5, 50), polls=6, naive_polls=3),
+    ),
+    fanout_clients=(100, 500, 1000),
+    fanout_deltas=20,
+    requests_viewers=(1, 500),
+    requests_window_s=24,
+    freshness_s=45,
+    freshness_agents=100,
+    history_agents=500,
+    history_minutes=3,
+    history_warmup_minutes=1.5,
+)
+
+QUICK = Profile(
+    name="quick",
+    pipeline=(
+        PipelineSize(100, (0, 5, 50), polls=3, naive_polls=2),
+        PipelineSize(1000, (5,), polls=3, naive_polls=1),
+    ),
+    fanout_clients=(100,),
+    fanout_deltas=10,
+    requests_viewers=(1, 100),
+    requests_window_s=8,
+    freshness_s=10,
+    freshness_agents=100,
+    history_agents=500,
+    history_minutes=0.8,
+    history_warmup_minutes=0.4,
+)
+
+TINY = Profile(
+    name="tiny",
+    pipeline=(PipelineSize(20, (0, 50), polls=2, naive_polls=1),),
+    fanout_clients=(3,),
+    fanout_deltas=2,
+    requests_viewers=(1, 3),
+    requests_window_s=2.5,
+    freshness_s=3,
+    freshness_agents=10,
+    history_agents=20,
+    history_minutes=0.2,
+    history_warmup_minutes=0.1,
+)
+
+PROFILES = {p.name: p for p in (FULL, QUICK, TINY)}

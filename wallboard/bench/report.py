@@ -1,0 +1,237 @@
+"""The benchmark report: flat figures (the JSON keys of issue 6 and more), the DESIGN §10
+targets each checked against them, the machine, and a plain-text table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from typing import Any
+
+from django.db import connection
+
+REQUIRED_KEYS = (
+    "pipeline_ms_1000_agents_5pct",
+    "pipeline_naive_ratio_1000_agents_5pct",
+    "fanout_p99_ms_500_clients",
+    "fanout_dropped_500_clients",
+    "fanout_p99_ms_1000_clients",
+    "fanout_dropped_1000_clients",
+    "freshness_p99_ms",
+    "freshness_own_share_p99_ms",
+    "bytes_per_agent_change",
+    "full_board_bytes",
+    "provider_requests_per_min_1_viewer",
+    "provider_requests_per_min_500_viewers",
+    "history_mb_per_day_500_agents",
+)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    try:
+        redis = subprocess.run(
+            ["redis-server", "--version"],  # noqa: S607 - the local server's version
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.split()[2]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        redis = "?"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "postgresql": postgres,
+        "redis": redis.removeprefix("v="),
+    }
+
+
+def _viewers(n: int) -> str:
+    return f"{n}_viewer" if n == 1 else f"{n}_viewers"
+
+
+def flatten(results: dict[str, Any]) -> dict[str, Any]:
+    figures: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
+    largest = None
+    for agents, by_churn in results.get("pipeline", {}).items():
+        for key, row in by_churn.items():
+            if key == "bytes":
+                continue
+            suffix = f"{agents}_agents_{row['churn_pct']}pct"
+            figures[f"pipeline_ms_{suffix}"] = row["ours"]["cpu_ms_mean"]
+            figures[f"pipeline_wall_ms_{suffix}"] = row["ours"]["wall_ms_mean"]
+            figures[f"pipeline_naive_ms_{suffix}"] = row["naive"]["cpu_ms_mean"]
+            figures[f"pipeline_naive_wall_ms_{suffix}"] = row["naive"]["wall_ms_mean"]
+            figures[f"pipeline_naive_ratio_{suffix}"] = row["naive_ratio_cpu"]
+            figures[f"pipeline_naive_ratio_wall_{suffix}"] = row["naive_ratio_wall"]
+        if largest is None or agents > largest:
+            largest = agents
+    if largest is not None:
+        sizes = results["pipeline"][largest]["bytes"]
+        figures["bytes_per_agent_change"] = sizes["bytes_per_agent_change"]
+        figures["full_board_bytes"] = sizes["full_board_bytes"]
+        figures["full_board_agents"] = sizes["board_agents"]
+    for n, row in results.get("fanout", {}).items():
+        figures[f"fanout_p50_ms_{n}_clients"] = row["p50_ms"]
+        figures[f"fanout_p99_ms_{n}_clients"] = row["p99_ms"]
+        figures[f"fanout_dropped_{n}_clients"] = row["dropped"]
+    for n, row in results.get("requests", {}).items():
+        figures[f"provider_requests_per_min_{_viewers(n)}"] = row["per_min"]
+        figures["provider_requests_resolution_per_min"] = row["resolution_per_min"]
+        figures["provider_requests_most_viewers"] = max(
+            n, figures.get("provider_requests_most_viewers") or 0
+        )
+    fresh = results.get("freshness", {})
+    for key in ("p50_ms", "p99_ms", "own_share_p50_ms", "own_share_p99_ms"):
+        figures[f"freshness_{key}"] = fresh.get(key)
+    history = results.get("history")
+    if history:
+        figures[f"history_mb_per_day_{history['agents']}_agents"] = history["mb_per_day"]
+    return figures
+
+
+def _check(name: str, target: str, measured: str, met: bool | None) -> dict[str, Any]:
+    return {"what": name, "target": target, "measured": measured, "met": met}
+
+
+def _le(value: Any, limit: float) -> bool | None:
+    return None if value is None else bool(value <= limit)
+
+
+def _fanout_check(f: dict[str, Any], clients: int, limit_ms: float) -> dict[str, Any]:
+    p99, dropped = f[f"fanout_p99_ms_{clients}_clients"], f[f"fanout_dropped_{clients}_clients"]
+    return _check(
+        f"fan-out p99, {clients:,} clients",
+        f"≤ {limit_ms:.0f} ms, none dropped",
+        f"{p99} ms, {dropped} dropped",
+        None if p99 is None else p99 <= limit_ms and dropped == 0,
+    )
+
+
+def targets(f: dict[str, Any], poll_interval_s: float = 2) -> list[dict[str, Any]]:
+    cpu, ratio = f["pipeline_ms_1000_agents_5pct"], f["pipeline_naive_ratio_1000_agents_5pct"]
+    fresh_limit = poll_interval_s * 1000 + 300
+    most = f.get("provider_requests_most_viewers") or 500
+    one, many = (
+        f["provider_requests_per_min_1_viewer"],
+        f.get(f"provider_requests_per_min_{_viewers(most)}"),
+    )
+    resolution = f.get("provider_requests_resolution_per_min") or 0
+    return [
+        _check("pipeline CPU per poll, 1,000 agents, 5 % churn", "≤ 50 ms",
+               f"{cpu} ms", _le(cpu, 50)),
+        _check("pipeline vs naive, same run", "≥ 10x", f"{ratio}x",
+               None if ratio is None else ratio >= 10),
+        _check("freshness p99", f"≤ {fresh_limit:.0f} ms", f"{f['freshness_p99_ms']} ms",
+               _le(f["freshness_p99_ms"], fresh_limit)),
+        _check("freshness own share p99", "≤ 100 ms",
+               f"{f['freshness_own_share_p99_ms']} ms", _le(f["freshness_own_share_p99_ms"], 100)),
+        _fanout_check(f, 500, 150),
+        _fanout_check(f, 1000, 300),
+        _check("bytes per agent change", "≤ 1,024 B", f"{f['bytes_per_agent_change']} B "
+               f"(full board {f['full_board_bytes']} B)", _le(f["bytes_per_agent_change"], 1024)),
+        _check(f"provider requests/min, 1 vs {most} viewers", "equal (± one poll)",
+               f"{one} vs {many} (one poll = {resolution}/min)",
+               None if one is None or many is None else abs(one - many) <= resolution + 0.1),
+        _check("history, 500 agents, 8-hour day", "≤ 50 MB",
+               f"{f['history_mb_per_day_500_agents']} MB",
+               _le(f["history_mb_per_day_500_agents"], 50)),
+    ]  # fmt: skip
+
+
+def build(results: dict[str, Any]) -> dict[str, Any]:
+    figures = flatten(results)
+    return {
+        **figures,
+        "targets": targets(figures),
+        "machine": {
+            **machine(),
+            "load_avg_start": results.get("load_avg_start"),
+            "load_avg_end": results.get("load_avg_end"),
+        },
+        "profile": results.get("profile"),
+        "run_s": results.get("run_s"),
+        "errors": results.get("errors", {}),
+        "details": results,
+    }
+
+
+def table(rep: dict[str, Any]) -> str:
+    """The report as aligned text: the figures, then the targets."""
+    lines = [
+        f"wallboard bench ({rep['profile']}, {rep['run_s']} s) on {rep['machine']['cpu']}, "
+        f"{rep['machine']['cores']} cores, PostgreSQL {rep['machine']['postgresql']}",
+        f"load average at start {rep['machine']['load_avg_start']}, "
+        f"at end {rep['machine']['load_avg_end']} (other work on the machine skews figures)",
+    ]
+    lines.append("")
+    lines.append(
+        f"{'pipeline per poll':28} {'ours CPU':>10} {'ours wall':>10} "
+        f"{'naive CPU':>10} {'naive wall':>11} {'ratio':>7}"
+    )
+    for agents, by_churn in rep["details"].get("pipeline", {}).items():
+        for key, row in by_churn.items():
+            if key == "bytes":
+                continue
+            lines.append(
+                f"{agents:>5} agents, {row['churn_pct']:>2} % churn     "
+                f"{row['ours']['cpu_ms_mean']:>7} ms {row['ours']['wall_ms_mean']:>7} ms "
+                f"{row['naive']['cpu_ms_mean']:>7} ms {row['naive']['wall_ms_mean']:>8} ms "
+                f"{row['naive_ratio_cpu']:>6}x"
+            )
+    lines.append("")
+    for n, row in rep["details"].get("fanout", {}).items():
+        lines.append(
+            f"fan-out {n:>5} clients          p50 {row['p50_ms']} ms, p99 {row['p99_ms']} "
+            f"ms, dropped {row['dropped']}"
+        )
+    fresh = rep["details"].get("freshness", {})
+    lines.append(
+        f"freshness (change → DOM)       p50 {fresh.get('p50_ms')} ms, "
+        f"p99 {fresh.get('p99_ms')} ms ({fresh.get('observed')} changes)"
+    )
+    lines.append(
+        f"  own share (reply → DOM)      p50 {fresh.get('own_share_p50_ms')} ms, "
+        f"p99 {fresh.get('own_share_p99_ms')} ms"
+    )
+    lines.append(
+        f"    our pipeline (→ pushed)    p50 {fresh.get('own_pipeline_p50_ms')} ms, "
+        f"p99 {fresh.get('own_pipeline_p99_ms')} ms"
+    )
+    lines.append(
+        f"    delivery (pushed → DOM)    p50 {fresh.get('own_delivery_p50_ms')} ms, "
+        f"p99 {fresh.get('own_delivery_p99_ms')} ms"
+    )
+    lines.append(
+        f"bytes per agent change         {rep['bytes_per_agent_change']} B (full board "
+        f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B)"
+    )
+    for n, row in rep["details"].get("requests", {}).items():
+        lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")
+    history = rep["details"].get("history")
+    if history:
+        lines.append(
+            f"history per 8-hour day         {history['mb_per_day']} MB for "
+            f"{history['agents']} agents ({history['rows_per_day']} rows, "
+            f"{history['marginal_bytes_per_row']} B/row; {history['measured_minutes']} simulated "
+            f"min measured, extrapolated)"
+        )
+    for name, error in rep.get("errors", {}).items():
+        lines.append(f"FAILED {name}: {error}")
+    lines.append("")
+    lines.append("DESIGN §10 targets")
+    for t in rep["targets"]:
+        mark = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
+        lines.append(f"  {mark:>12}  {t['what']}: {t['measured']} (target {t['target']})")
+    return "\n".join(lines)  # fmt: skip

@@ -1,0 +1,117 @@
+"""Run every benchmark of a profile on the current database and channel layer, and return
+the report (``manage.py bench`` wraps this in a throw-away database)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections
+
+from providers.model import AgentStatus
+from providers.sim.engine import SimConfig
+from wallboard.bench import report
+from wallboard.bench.fanout import run_fanout
+from wallboard.bench.freshness import measure_freshness
+from wallboard.bench.harness import Bench, capture_pushes, only_enabled, running, start_bench
+from wallboard.bench.history import measure_history
+from wallboard.bench.pipeline import measure_pipeline
+from wallboard.bench.profiles import PipelineSize, Profile
+from wallboard.bench.server import daphne, viewer_session
+from wallboard.monitoring.poll import poll_once
+
+Say = Callable[[str], None]
+log = logging.getLogger("wallboard.bench")
+
+
+def one_change_message(bench: Bench) -> str:
+    """The message the board's group receives when one agent pauses."""
+    agent_id = next(a.id for a in bench.engine.truth().agents if a.status is AgentStatus.IDLE)
+    with capture_pushes(deliver=False) as pushes:
+        bench.engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
+        poll_once(bench.account)
+    return pushes.html()[-1]
+
+
+def _fanout(server: Any, session_key: str, profile: Profile) -> dict[str, Any]:
+    config = SimConfig(agents=10, queues=2, seed=5)
+    with running(start_bench("fan-out", config, manual_clock=False)) as bench:
+        only_enabled(bench.account)
+        poll_once(bench.account)
+        html = one_change_message(bench)
+        close_old_connections()
+        return asyncio.run(
+            run_fanout(
+                server,
+                session_key,
+                bench,
+                html,
+                profile.fanout_clients,
+                profile.fanout_deltas,
+                profile.requests_window_s,
+                profile.requests_viewers,
+            )
+        )
+
+
+def run(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
+    """Every benchmark in turn; one that fails is reported under ``errors`` and the others
+    still run."""
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "profile": profile.name,
+        "pipeline": {},
+        "errors": {},
+        # Other work on the machine skews every figure: say how busy it was.
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+    def phase(name: str, measure: Callable[[], None]) -> None:
+        say(f"[{time.monotonic() - started:6.1f} s] {name}")
+        try:
+            measure()
+        except Exception as err:  # a broken phase must not hide the others' figures
+            log.exception("benchmark %s failed", name)
+            results["errors"][name] = f"{type(err).__name__}: {err}"
+        finally:
+            close_old_connections()
+
+    for size in profile.pipeline:
+
+        def pipeline(size: PipelineSize = size) -> None:
+            results["pipeline"][size.agents] = measure_pipeline(
+                size.agents, size.churn_pcts, size.polls, size.naive_polls
+            )
+
+        phase(f"pipeline: {size.agents} agents, churn {size.churn_pcts} %", pipeline)
+    session_key = viewer_session()
+    with daphne() as server:
+
+        def freshness() -> None:
+            results["freshness"] = measure_freshness(
+                server, session_key, profile.freshness_s, profile.freshness_agents
+            )
+
+        def fanout() -> None:
+            results.update(_fanout(server, session_key, profile))
+
+        phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
+        phase(
+            f"fan-out: {profile.fanout_clients} clients; requests with {profile.requests_viewers}",
+            fanout,
+        )
+
+    def history() -> None:
+        results["history"] = measure_history(
+            profile.history_agents, profile.history_minutes, profile.history_warmup_minutes
+        )
+
+    phase(f"history: {profile.history_agents} agents, simulated day", history)
+    results["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["run_s"] = round(time.monotonic() - started, 1)
+    say(f"[{results['run_s']:6.1f} s] done")
+    return report.build(results)

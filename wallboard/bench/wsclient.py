@@ -1,0 +1,116 @@
+"""A minimal WebSocket client on asyncio streams (RFC 6455: handshake, text frames, ping,
+close). Enough to hold a thousand board connections in one process cheaply; no extensions,
+so what it receives is exactly what a browser without compression receives."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import os
+import struct
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+
+
+class HandshakeError(Exception):
+    pass
+
+
+def _mask(payload: bytes, key: bytes) -> bytes:
+    if not payload:
+        return payload
+    repeated = (key * (len(payload) // 4 + 1))[: len(payload)]
+    masked = int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")
+    return masked.to_bytes(len(payload), "big")
+
+
+class WebSocketClient:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.closed = False
+        self.bytes_received = 0
+
+    @classmethod
+    async def connect(
+        cls, host: str, port: int, path: str, headers: dict[str, str] | None = None
+    ) -> WebSocketClient:
+        reader, writer = await asyncio.open_connection(host, port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            *(f"{name}: {value}" for name, value in (headers or {}).items()),
+        ]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = head.split(b"\r\n", 1)[0]
+        if b" 101 " not in status + b" ":
+            writer.close()
+            raise HandshakeError(status.decode(errors="replace"))
+        accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest())  # noqa: S324
+        if accept not in head:
+            writer.close()
+            raise HandshakeError("bad Sec-WebSocket-Accept")
+        return cls(reader, writer)
+
+    async def _send_frame(self, opcode: int, payload: bytes) -> None:
+        key = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 1 << 16:
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        self.writer.write(header + key + _mask(payload, key))
+        await self.writer.drain()
+
+    async def recv(self) -> str | None:
+        """The next text message, or None once the server closed the connection."""
+        chunks: list[bytes] = []
+        read = self.reader.readexactly
+        try:
+            while True:
+                first, second = await read(2)
+                opcode, n = first & 0x0F, second & 0x7F
+                if n == 126:
+                    (n,) = struct.unpack("!H", await read(2))
+                elif n == 127:
+                    (n,) = struct.unpack("!Q", await read(8))
+                key = await read(4) if second & 0x80 else b""
+                payload = await read(n) if n else b""
+                if key:
+                    payload = _mask(payload, key)
+                self.bytes_received += n + 2
+                if opcode == OP_CLOSE:
+                    self.closed = True
+                    return None
+                if opcode == OP_PING:
+                    await self._send_frame(OP_PONG, payload)
+                    continue
+                if opcode == OP_PONG:
+                    continue
+                chunks.append(payload)
+                if first & 0x80:
+                    return b"".join(chunks).decode()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.closed = True
+            return None
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(ConnectionError):
+                await self._send_frame(OP_CLOSE, struct.pack("!H", 1000))
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
