@@ -8,9 +8,10 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
 # collectstatic needs settings that parse, not real secrets.
 RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build FIELD_ENCRYPTION_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHkh \
-    python manage.py collectstatic --noinput
+    sh -c "python manage.py collectstatic --noinput && python manage.py compile_catalogs"
 USER nobody
 EXPOSE 8000
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "wallboard.asgi:application"]

@@ -648,6 +648,10 @@ def parse_queue_status(
     waits = [w.wait_s for w in waiting if w.wait_s is not None]
     capacity = _int(entry.get("max"), "queue capacity")
     statuses = [a.status for a in agents]
+    answered = _int(entry.get("completed"), "completed calls")
+    abandoned = _int(entry.get("abandoned"), "abandoned calls")
+    # Asterisk reports a service level of 0 before any call has finished: that is "no data".
+    no_calls_yet = answered == 0 and abandoned == 0
     queue = Queue(
         id=queue_name,
         name=_str(entry.get("queueName")) or queue_name,
@@ -657,9 +661,11 @@ def parse_queue_status(
         agents_ready=statuses.count(AgentStatus.IDLE),
         agents_busy=sum(1 for s in statuses if s in _BUSY),
         agents_paused=statuses.count(AgentStatus.PAUSED),
-        answered=_int(entry.get("completed"), "completed calls"),
-        abandoned=_int(entry.get("abandoned"), "abandoned calls"),
-        service_level_pct=_float(entry.get("serviceLevelPerf"), "service level"),
+        answered=answered,
+        abandoned=abandoned,
+        service_level_pct=(
+            None if no_calls_yet else _float(entry.get("serviceLevelPerf"), "service level")
+        ),
         sl_threshold_s=_int(entry.get("serviceLevel"), "service level threshold"),
         avg_wait_s=_int(entry.get("holdTime"), "hold time"),
         avg_talk_s=_int(entry.get("talkTime"), "talk time"),

@@ -85,8 +85,8 @@ class Command(BaseCommand):
         return link or TvLink.objects.create(board=board, label="Demo TV")
 
     def _users(self) -> None:
-        """admin (everything), supervisor (all demo accounts, extension 600), agent1 (the
-        first agent of the first account whose vendor lets agents pause)."""
+        """admin (everything), supervisor (all demo accounts, extension 600), agent1 (an
+        agent of an account whose vendor lets agents pause)."""
         users = get_user_model()
         roles = {"admin": Role.ADMIN, "supervisor": Role.SUPERVISOR, "agent1": Role.AGENT}
         accounts = list(ProviderAccount.objects.filter(enabled=True))
@@ -102,7 +102,11 @@ class Command(BaseCommand):
             if name == "supervisor":
                 profile.accounts.set(accounts)
         agent1 = users.objects.get(username="agent1")
-        for account in accounts:
+        # agent1 sits where pausing is richest: with the vendor's pause reasons if any has them.
+        ranked = sorted(
+            accounts, key=lambda a: not build_provider(a).supports(Capability.PAUSE_REASONS)
+        )
+        for account in ranked:
             if build_provider(account).supports(Capability.PAUSE):
                 agent = Agent.objects.filter(account=account).order_by("name").first()
                 if agent is not None:
