@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,27 +12,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from wallboard.bench.server import free_port, wait_for_port
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on {port} within {timeout_s} s")
 
 
 StartServer = Callable[..., str]
@@ -47,7 +28,7 @@ def asgi_server(transactional_db: None) -> Iterator[StartServer]:
 
     def start(*daphne_flags: str) -> str:
         db = connection.settings_dict
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -71,7 +52,7 @@ def asgi_server(transactional_db: None) -> Iterator[StartServer]:
             env=env,
         )
         procs.append(proc)
-        _wait_for_port(port, proc)
+        wait_for_port(port, proc)
         return f"http://127.0.0.1:{port}"
 
     yield start

@@ -39,7 +39,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -74,7 +74,7 @@ def daphne(
         stdout=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port, proc)
+        wait_for_port(port, proc)
         yield Daphne("127.0.0.1", port, proc.pid)
     finally:
         proc.terminate()
