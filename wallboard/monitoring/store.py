@@ -179,10 +179,6 @@ def remember_state(account: m.ProviderAccount, state: State) -> None:
     _cache[account.pk] = (account.seq, state)
 
 
-def forget_state(account_pk: int) -> None:
-    _cache.pop(account_pk, None)
-
-
 # -- writing -------------------------------------------------------------------------------
 
 
