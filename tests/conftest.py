@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from providers.registry import PROVIDERS
+from providers.registry import split_settings
 from providers.sim.engine import CallCenter, ManualClock, SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
@@ -63,15 +63,14 @@ def daktela_sim(start_sim: Callable[..., Sim]) -> Sim:
 
 
 def make_account(sim: Sim, **overrides: object) -> ProviderAccount:
-    fields = {f.name: f for f in PROVIDERS[sim.vendor].config_fields}
-    values = sim.account_settings()
+    options, secrets = split_settings(sim.vendor, sim.account_settings())
     return ProviderAccount.objects.create(
         **{
             "name": f"{sim.vendor} sim",
             "vendor": sim.vendor,
             "base_url": sim.server.url,
-            "options": {k: v for k, v in values.items() if not fields[k].secret},
-            "secrets": {k: v for k, v in values.items() if fields[k].secret},
+            "options": options,
+            "secrets": secrets,
             "time_zone": sim.engine.config.time_zone,
             **overrides,
         }

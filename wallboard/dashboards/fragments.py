@@ -115,10 +115,9 @@ def render_sections(view: BoardView) -> str:
     """
     parts = []
     for account in view.accounts:
-        seq = ProviderAccount.objects.values_list("seq", flat=True).get(pk=account.pk)
         account.refresh_from_db()
         parts.append(_partial("account-section", {**view.section(account), "oob": True}))
-        parts.append(_seq_marker(account, seq, full=True))
+        parts.append(_seq_marker(account, account.seq, full=True))
     return "".join(parts)
 
 

@@ -11,16 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from providers.base import ConfigField
-from providers.registry import PROVIDERS
+from providers.registry import PROVIDERS, all_config_fields
 from wallboard.monitoring.models import Agent, Membership, PollLog, ProviderAccount, Queue
-
-
-def _all_fields() -> dict[str, ConfigField]:
-    fields: dict[str, ConfigField] = {}
-    for provider in PROVIDERS.values():
-        for f in provider.config_fields:
-            fields.setdefault(f.name, f)
-    return fields
 
 
 def _config_form_field(f: ConfigField, vendors: str) -> forms.CharField:
@@ -44,7 +36,7 @@ class _AccountFormBase(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, f in _all_fields().items():
+        for name, f in all_config_fields().items():
             if not f.secret:
                 self.fields[f"cfg_{name}"].initial = self.instance.options.get(name, f.default)
 
@@ -84,7 +76,7 @@ ProviderAccountForm = type(
         f"cfg_{name}": _config_form_field(
             f, ", ".join(p.title for p in PROVIDERS.values() if f in p.config_fields)
         )
-        for name, f in _all_fields().items()
+        for name, f in all_config_fields().items()
     },
 )
 
@@ -98,7 +90,7 @@ class ProviderAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:  # type: ignore[override]
         base = ["name", "vendor", "base_url", "time_zone", "poll_interval_s", "enabled"]
-        return base + [f"cfg_{name}" for name in _all_fields()] + self.readonly_fields
+        return base + [f"cfg_{name}" for name in all_config_fields()] + self.readonly_fields
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -8,17 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers.base import ConfigField
-from providers.registry import PROVIDERS
+from providers.registry import PROVIDERS, all_config_fields
 from wallboard.monitoring.models import ProviderAccount
-
-
-def _all_fields() -> dict[str, ConfigField]:
-    fields: dict[str, ConfigField] = {}
-    for provider in PROVIDERS.values():
-        for f in provider.config_fields:
-            fields.setdefault(f.name, f)
-    return fields
 
 
 class Command(BaseCommand):
@@ -32,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--interval", type=int, default=2, help="Poll interval in seconds.")
         parser.add_argument("--time-zone", default="Europe/Prague")
-        for f in _all_fields().values():
+        for f in all_config_fields().values():
             parser.add_argument(
                 "--" + f.name.replace("_", "-"),
                 dest=f"field_{f.name}",

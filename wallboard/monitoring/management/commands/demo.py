@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from providers.base import Capability
-from providers.registry import PROVIDERS
+from providers.registry import PROVIDERS, split_settings
 from providers.sim.engine import SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
@@ -124,16 +124,15 @@ class Command(BaseCommand):
             )
             server, engine = start_simulator(vendor, config, host="127.0.0.1")
             servers.append(server)
-            account_settings = SIMULATORS[vendor].account_settings(engine)
-            fields = {f.name: f for f in PROVIDERS[vendor].config_fields}
+            options, secrets = split_settings(vendor, SIMULATORS[vendor].account_settings(engine))
             name = f"{PROVIDERS[vendor].title} (simulated)"
             account, _ = ProviderAccount.objects.update_or_create(
                 name=name,
                 vendor=vendor,
                 defaults={
                     "base_url": server.url,
-                    "options": {k: v for k, v in account_settings.items() if not fields[k].secret},
-                    "secrets": {k: v for k, v in account_settings.items() if fields[k].secret},
+                    "options": options,
+                    "secrets": secrets,
                     "enabled": True,
                 },
             )
