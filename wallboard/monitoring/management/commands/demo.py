@@ -124,14 +124,14 @@ class Command(BaseCommand):
             )
             server, engine = start_simulator(vendor, config, host="127.0.0.1")
             servers.append(server)
-            options, secrets = split_settings(vendor, SIMULATORS[vendor].account_settings(engine))
+            plain, secrets = split_settings(vendor, SIMULATORS[vendor].account_settings(engine))
             name = f"{PROVIDERS[vendor].title} (simulated)"
             account, _ = ProviderAccount.objects.update_or_create(
                 name=name,
                 vendor=vendor,
                 defaults={
                     "base_url": server.url,
-                    "options": options,
+                    "options": plain,
                     "secrets": secrets,
                     "enabled": True,
                 },
