@@ -1,6 +1,7 @@
 """The naive poll DESIGN §10 compares against: every poll rewrites the whole snapshot into
 the state rows and pushes the whole board re-rendered. Same adapter, same parse and
-normalise, same transaction and push path; only the diff is missing.
+normalise, same row writer (``store.update_rows``), same transaction and push path; only
+the diff is missing.
 
 (It writes no history, which flatters it: a naive history would add a sample per queue and
 agent per poll.)
@@ -20,6 +21,7 @@ from wallboard.monitoring.store import (
     QUEUE_FIELDS,
     _agent_values,
     _queue_values,
+    update_rows,
 )
 
 
@@ -45,7 +47,7 @@ def _rewrite(account: m.ProviderAccount, state: State) -> None:
             for name, value in values.items():
                 setattr(queue, name, value)
     m.Queue.objects.bulk_create(new_queues)
-    m.Queue.objects.bulk_update([q for q in queues.values() if q.pk], QUEUE_FIELDS)
+    update_rows(m.Queue, [q for q in queues.values() if q.pk], QUEUE_FIELDS)
 
     agents = {a.vendor_id: a for a in m.Agent.objects.filter(account=account)}
     new_agents: list[m.Agent] = []
@@ -59,7 +61,7 @@ def _rewrite(account: m.ProviderAccount, state: State) -> None:
             for name, value in values.items():
                 setattr(row, name, value)
     m.Agent.objects.bulk_create(new_agents)
-    m.Agent.objects.bulk_update([a for a in agents.values() if a.pk], AGENT_FIELDS)
+    update_rows(m.Agent, [a for a in agents.values() if a.pk], AGENT_FIELDS)
 
     m.Membership.objects.filter(agent__account=account).delete()
     m.Membership.objects.bulk_create(

@@ -3,7 +3,8 @@ and the bytes one agent change puts on the wire against the full board.
 
 Each poll's replies are fetched from the simulator first (untimed: the simulator runs in
 this process and its JSON rendering must not count), then replayed to both ways, so both
-parse exactly the same bytes. CPU is ``time.process_time`` of this process (our Python,
+parse exactly the same bytes. Each way keeps one adapter across its polls, as the poller
+keeps one per account. CPU is ``time.process_time`` of this process (our Python,
 psycopg, the push thread); wall also includes PostgreSQL and Redis.
 """
 
@@ -16,17 +17,20 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import httpx
+
+from providers.daktela.adapter import DaktelaProvider
 from providers.model import AgentStatus
 from providers.sim.engine import ManualClock, SimConfig
 from wallboard.bench.harness import (
     Bench,
+    ReplayTransport,
     add_account,
     capture_pushes,
     full_board_html,
     mean,
     percentile,
     record_replies,
-    replay_client,
     rounded,
     running,
     start_bench,
@@ -94,13 +98,29 @@ def _advance(bench: Bench, seconds: float) -> None:
     bench.clock.advance(seconds)
 
 
-def _ours(bench: Bench, replies: dict[str, bytes], changes: list[int]) -> None:
-    provider = bench.provider(replay_client(replies))
-    changes.append(poll_once(bench.account, provider=provider).changes)
+@dataclass
+class Replaying:
+    """An adapter that answers each poll from the replies recorded for it."""
+
+    provider: DaktelaProvider
+    transport: ReplayTransport
+
+    @classmethod
+    def start(cls, bench: Bench) -> Replaying:
+        transport = ReplayTransport({})
+        return cls(bench.provider(httpx.Client(transport=transport)), transport)
+
+    def replaying(self, replies: dict[str, bytes]) -> DaktelaProvider:
+        self.transport.replies = replies
+        return self.provider
 
 
-def _naive(bench: Bench, account: ProviderAccount, replies: dict[str, bytes]) -> None:
-    naive_poll(account, bench.provider(replay_client(replies)))
+def _ours(bench: Bench, way: Replaying, replies: dict[str, bytes], changes: list[int]) -> None:
+    changes.append(poll_once(bench.account, provider=way.replaying(replies)).changes)
+
+
+def _naive(way: Replaying, account: ProviderAccount, replies: dict[str, bytes]) -> None:
+    naive_poll(account, way.replaying(replies))
 
 
 def measure_pipeline(
@@ -112,6 +132,7 @@ def measure_pipeline(
     results: dict[str, Any] = {}
     with running(start_bench(f"pipeline {agents}", quiet_config(agents))) as bench:
         naive_account = add_account(bench.server, bench.engine, f"naive {agents}")
+        ours_way, naive_way = Replaying.start(bench), Replaying.start(bench)
         poll_once(bench.account, provider=bench.provider())
         naive_poll(naive_account, bench.provider())
         for pct in churn_pcts:
@@ -123,8 +144,8 @@ def measure_pipeline(
                 _advance(bench, 2)
                 replies = record_replies(bench)
                 ways: list[tuple[Cost, Callable[[], object]]] = [
-                    (ours, partial(_ours, bench, replies, changes)),
-                    (naive, partial(_naive, bench, naive_account, replies)),
+                    (ours, partial(_ours, bench, ours_way, replies, changes)),
+                    (naive, partial(_naive, naive_way, naive_account, replies)),
                 ]
                 if i >= warmup + naive_polls:
                     ways.pop()
@@ -149,6 +170,8 @@ def measure_pipeline(
                 "naive_ratio_cpu": round(ratio_cpu, 1),
                 "naive_ratio_wall": round(ratio_wall, 1),
             }
+        ours_way.provider.close()
+        naive_way.provider.close()
         results["bytes"] = measure_bytes(bench, rng)
     return results
 

@@ -10,10 +10,13 @@ A history row is past retention when it describes no moment at or after the cuto
   cutoff survive, and the oldest reportable day still starts with them);
 - a poll-log row when it was written before the cutoff.
 
-Each batch is one short ``DELETE … WHERE id IN (SELECT id … ORDER BY <time> LIMIT n)`` in
-its own transaction, walking an index on the time column. DELETE takes only ROW EXCLUSIVE
-on the table (which does not conflict with the poller's INSERT/UPDATE or the reports'
-SELECT) and row locks on rows nobody writes any more.
+Each batch is one short ``DELETE … WHERE id IN (SELECT id … LIMIT n)`` in its own
+transaction. Spans and samples are found through the BRIN index on their start time (a
+span that ended by the cutoff also started by it; no index covers ``ended_at``, so that
+closing a span is a HOT update), and as it does not matter which expired rows a batch
+takes, those batches are not sorted; poll-log rows walk their B-tree on ``started_at``.
+DELETE takes only ROW EXCLUSIVE on the table (which does not conflict with the poller's
+INSERT/UPDATE or the reports' SELECT) and row locks on rows nobody writes any more.
 """
 
 from __future__ import annotations
@@ -45,18 +48,15 @@ class PruneResult:
 
 
 def expired_spans(cutoff: datetime) -> QuerySet[AgentStatusSpan]:
-    return AgentStatusSpan.objects.filter(ended_at__lte=cutoff).order_by("ended_at")
+    # started_at <= cutoff follows from ended_at <= cutoff; it is there for the index.
+    return AgentStatusSpan.objects.filter(started_at__lte=cutoff, ended_at__lte=cutoff)
 
 
 def expired_samples(cutoff: datetime) -> QuerySet[QueueSample]:
     newer_before_cutoff = QueueSample.objects.filter(
         queue_id=OuterRef("queue_id"), taken_at__gt=OuterRef("taken_at"), taken_at__lte=cutoff
     )
-    return (
-        QueueSample.objects.filter(taken_at__lt=cutoff)
-        .filter(Exists(newer_before_cutoff))
-        .order_by("taken_at")
-    )
+    return QueueSample.objects.filter(taken_at__lt=cutoff).filter(Exists(newer_before_cutoff))
 
 
 def expired_polls(cutoff: datetime) -> QuerySet[PollLog]:

@@ -51,6 +51,7 @@ def history() -> dict[str, set[int]]:
     for i in range(7):  # old, closed well before the cutoff
         span(agent, -10 + i, -9.5 + i, kept=False)
     span(agent, -2, 0, kept=False)  # ends exactly at the cutoff: describes nothing after it
+    span(other, 0, 0, kept=False)  # an instant at the cutoff: nothing after it either
     span(agent, 0, 0.5, kept=True)  # starts at the cutoff
     span(agent, 0.5, None, kept=True)
     span(other, -40, -1, kept=False)
