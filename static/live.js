@@ -3,18 +3,20 @@
 //   missed something, so we drop the socket and resync from the full state sent on connect;
 //   a "resync" marker (queues or agents came or went) does the same on purpose;
 // - reconnect after ANY close (the ws extension only retries on 1006/1011/1012/1013, and
-//   Daphne closes with 1000 when websocket_timeout runs out), with jittered back-off;
+//   a server or proxy may close with 1000), with jittered back-off;
 // - "time in state" counters that tick here, from server "since" times corrected for the
 //   difference between this screen's clock and the server's;
 // - the console's action panel, error replies shown in place, the alarm sound on a TV.
 (function () {
   "use strict";
   var lastSeq = {};
+  var lastHeard = {}; // account -> Date.now() of its last marker (change or heartbeat)
+  var silenceMs = 15000; // the server says how long in its full state (data-silence-ms)
   var clockSkewMs = 0;
   var currentSocket = null;
   var retries = 0;
   var RETRY_CODES = [1006, 1011, 1012, 1013]; // the ws extension reconnects these itself
-  var SHOWN_ERRORS = [400, 403, 404, 409, 502, 503];
+  var SHOWN_ERRORS = [400, 403, 404, 409, 429, 502, 503];
 
   function setConnection(state) {
     var el = document.getElementById("connection");
@@ -26,11 +28,13 @@
     var doc = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html");
     return Array.prototype.map.call(doc.querySelectorAll(".seq[data-seq]"), function (el) {
       return {
-        account: el.dataset.account,
+        account: el.id.slice("seq-".length),
         seq: parseInt(el.dataset.seq, 10),
         full: el.hasAttribute("data-full"),
         resync: el.hasAttribute("data-resync"),
-        now: Date.parse(el.dataset.now),
+        beat: el.hasAttribute("data-beat"),
+        silenceMs: parseInt(el.dataset.silenceMs, 10),
+        now: Number(el.dataset.now), // the server's clock, epoch milliseconds
       };
     });
   }
@@ -64,6 +68,13 @@
       var m = found[i];
       var last = lastSeq[m.account];
       if (!isNaN(m.now)) clockSkewMs = m.now - Date.now();
+      if (!isNaN(m.silenceMs)) silenceMs = m.silenceMs;
+      lastHeard[m.account] = Date.now();
+      if (m.beat) {
+        // "Alive, nothing changed": only a number ahead of ours means we missed something.
+        if (last !== undefined && m.seq > last) { evt.preventDefault(); resync(); return; }
+        continue;
+      }
       if (m.full || last === undefined) continue;
       if (m.seq <= last) { evt.preventDefault(); return; }
       if (m.seq > last + 1 || m.resync) { evt.preventDefault(); resync(); return; }
@@ -85,15 +96,16 @@
   // The console: choosing an agent opens their action panel.
   function openAgent(tile) {
     if (!document.body.classList.contains("console-page") || !window.htmx) return;
-    window.htmx.ajax("GET", "/console/agent/" + tile.dataset.agent + "/", { target: "#action-panel", swap: "innerHTML" });
+    var agent = tile.id.slice("agent-".length);
+    window.htmx.ajax("GET", "/console/agent/" + agent + "/", { target: "#action-panel", swap: "innerHTML" });
   }
   document.addEventListener("click", function (evt) {
-    var tile = evt.target.closest && evt.target.closest(".agent-tile[data-agent]");
+    var tile = evt.target.closest && evt.target.closest(".agent-tile[id]");
     if (tile) openAgent(tile);
   });
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Enter") return;
-    var tile = evt.target.closest && evt.target.closest(".agent-tile[data-agent]");
+    var tile = evt.target.closest && evt.target.closest(".agent-tile[id]");
     if (tile) openAgent(tile);
   });
   document.addEventListener("change", function (evt) {
@@ -150,7 +162,23 @@
       if (!isNaN(since)) els[i].textContent = duration((now - since) / 1000);
     }
   }
+  // A screen that has heard nothing about an account for a while says so, whatever the
+  // cause (socket down, Redis down, no worker polling): a wall board must not freeze silently.
+  function checkSilence() {
+    var banners = document.querySelectorAll(".silent-banner[id^='silent-']");
+    for (var i = 0; i < banners.length; i++) {
+      var heard = lastHeard[banners[i].id.slice("silent-".length)];
+      var silent = heard !== undefined && Date.now() - heard > silenceMs;
+      if (silent && banners[i].hidden) {
+        var at = new Date(heard + clockSkewMs);
+        banners[i].querySelector("time").textContent =
+          pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds());
+      }
+      banners[i].hidden = !silent;
+    }
+  }
   setInterval(tick, 1000);
+  setInterval(checkSilence, 1000);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:wsAfterMessage", tick);
 })();

@@ -1,4 +1,4 @@
-"""What a supervisor sees on the board, in a real Chromium against a real Daphne."""
+"""What a supervisor sees on the board, in a real Chromium against a real uvicorn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from providers.model import AgentStatus
 from tests.browser.conftest import StartServer
 from tests.conftest import Sim, make_account, make_user
-from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.models import Agent, Membership, ProviderAccount
 from wallboard.monitoring.poll import poll_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -55,14 +55,39 @@ def test_an_agent_tile_updates_without_a_reload(
     assert page.evaluate("window.__opens") == 1
 
 
+def test_a_queues_agent_counts_follow_an_agent_change(
+    asgi_server: StartServer, browser: Any, start_sim: Any
+) -> None:
+    sim = start_sim("daktela", calls_per_min_per_queue=0, pause_rate_per_hour=0)
+    account = make_account(sim)
+    poll_once(account)
+    page = _open_board(browser, asgi_server(), account)
+    agent_id = next(a.id for a in sim.engine.truth().agents if a.status is AgentStatus.IDLE)
+    agent = Agent.objects.get(account=account, vendor_id=agent_id)
+    membership = Membership.objects.filter(agent=agent).select_related("queue").first()
+    assert membership is not None
+    queue = membership.queue
+    paused = page.locator(f"#queue-{queue.pk}-counts .paused")
+    assert paused.inner_text().startswith(f"{queue.agents_paused} ")
+    page.evaluate(f"document.getElementById('queue-{queue.pk}').dataset.kept = '1'")
+
+    sim.engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
+    poll_once(account)
+
+    queue.refresh_from_db()
+    page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)
+    assert paused.inner_text().startswith(f"{queue.agents_paused} ")
+    assert page.locator(f"#queue-{queue.pk}[data-kept]").count() == 1, "the tile stays"
+
+
 def test_the_board_reconnects_after_a_normal_close(
     asgi_server: StartServer, browser: Any, daktela_sim: Sim
 ) -> None:
     account = make_account(daktela_sim)
     poll_once(account)
-    # Daphne closes every socket with code 1000 when websocket_timeout runs out.
-    page = _open_board(browser, asgi_server("--websocket_timeout", "2"), account)
-    page.wait_for_function("window.__opens >= 2", timeout=15_000)
+    # This server closes every socket with code 1000 two seconds after accepting it.
+    page = _open_board(browser, asgi_server(app="tests.browser.closing_asgi:application"), account)
+    page.wait_for_function("() => window.__opens >= 2", timeout=15_000)
     page.wait_for_selector("#connection[data-state=open]", timeout=10_000)
 
     engine = daktela_sim.engine
@@ -72,3 +97,29 @@ def test_the_board_reconnects_after_a_normal_close(
     poll_once(account)
     # Delivered live, or by the full state sent on the next reconnect: either way it shows.
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=10_000)
+
+
+def test_a_silent_account_says_it_is_not_live(
+    asgi_server: StartServer,
+    browser: Any,
+    daktela_sim: Sim,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    """Nothing polls here between the test's own polls, as when Redis or the workers are
+    down: after three heartbeats of silence the account says it is not live, and the next
+    heartbeat clears it."""
+    monkeypatch.setenv("LIVE_HEARTBEAT_S", "1")  # the server's: silence after 3 s
+    settings.LIVE_HEARTBEAT_S = 0  # this process's polls: a heartbeat every time
+    account = make_account(daktela_sim)
+    poll_once(account)
+    page = _open_board(browser, asgi_server(), account)
+    banner = page.locator(f"#silent-{account.pk}")
+    assert banner.is_hidden()
+
+    banner.wait_for(state="visible", timeout=10_000)
+    assert "Not live" in banner.inner_text()
+    assert page.locator(f"#silent-{account.pk} time").inner_text().count(":") == 2
+
+    poll_once(account)
+    banner.wait_for(state="hidden", timeout=5_000)

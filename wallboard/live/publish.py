@@ -2,42 +2,59 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from wallboard.accounts.models import AgentLink
-from wallboard.dashboards.fragments import BOARD, render_agent_tiles, render_changes
+from wallboard.dashboards.fragments import Update, seq_marker
 from wallboard.live.push import account_group, agent_group, send_to_group
-from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.store import StoredChanges
 
 
 def publish_account(
     account_pk: int, seq: int, changes: StoredChanges | None, status_changed: bool
 ) -> None:
+    """One message per language to the account's group; agents linked to a user also get
+    their own tile on their panel."""
+    _last_sent[account_pk] = time.monotonic()
     account = ProviderAccount.objects.get(pk=account_pk)
+    update = Update.load(account, seq, changes, status_changed)
+    linked: set[int] = set()
+    if update.agents:
+        linked = set(
+            AgentLink.objects.filter(agent__in=update.agents).values_list("agent_id", flat=True)
+        )
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            html = render_changes(account, seq, changes, status_changed)
-            if changes is not None and changes.memberships_changed:
-                context = {"account": account, "seq": seq, "oob": True}
-                html += render_to_string(f"{BOARD}#members-marker", context)
+            html, tiles = update.render()
         send_to_group(
             account_group(account_pk, language),
             {"type": "board.update", "account": account_pk, "seq": seq, "html": html},
         )
-    if changes is not None and changes.agents:
-        _publish_own_tiles(changes.agents)
+        for agent_pk in linked:
+            send_to_group(
+                agent_group(agent_pk, language), {"type": "board.update", "html": tiles[agent_pk]}
+            )
 
 
-def _publish_own_tiles(agents: list[Agent]) -> None:
-    """Agents linked to a user also get their own tile on their panel."""
-    linked = set(AgentLink.objects.filter(agent__in=agents).values_list("agent_id", flat=True))
-    for agent in agents:
-        if agent.pk not in linked:
-            continue
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                html = render_agent_tiles([agent])
-            send_to_group(agent_group(agent.pk, language), {"type": "board.update", "html": html})
+# When each account last sent its screens something, in this process.
+_last_sent: dict[int, float] = {}
+
+
+def publish_heartbeat(account_pk: int, seq: int) -> None:
+    """A poll that changed nothing: at most every ``LIVE_HEARTBEAT_S``, the account's marker
+    alone, so a screen can tell a quiet call center from a frozen pipeline (Redis down, no
+    worker polling), and a screen that missed a change finds the gap."""
+    now = time.monotonic()
+    if now - _last_sent.get(account_pk, -settings.LIVE_HEARTBEAT_S) < settings.LIVE_HEARTBEAT_S:
+        return
+    _last_sent[account_pk] = now
+    html = seq_marker(account_pk, seq, timezone.now(), beat=True, oob=True)
+    for language, _name in settings.LANGUAGES:
+        send_to_group(
+            account_group(account_pk, language),
+            {"type": "board.update", "account": account_pk, "seq": seq, "html": html},
+        )

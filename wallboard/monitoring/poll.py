@@ -25,7 +25,7 @@ from providers.errors import ProviderError, ProviderUnavailableError
 from providers.model import Snapshot
 from providers.registry import provider_class
 from wallboard.dashboards.alerts import evaluate_account
-from wallboard.live.publish import publish_account
+from wallboard.live.publish import publish_account, publish_heartbeat
 from wallboard.monitoring.diff import apply, diff, normalise
 from wallboard.monitoring.models import PollLog, ProviderAccount
 from wallboard.monitoring.store import StoredChanges, cached_state, remember_state, write_delta
@@ -93,8 +93,12 @@ def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: floa
         delta = diff(previous, state, snapshot.taken_at)
         stale_parts, error = _status(snapshot)
         status_changed = acc.stale or acc.stale_parts != stale_parts or acc.last_error != error
-        if acc.stale:
+        if (acc.stale or acc.stale_parts) and not stale_parts:
             log.info("%s: polling recovered", acc)
+        elif stale_parts and (acc.stale or not acc.stale_parts):
+            log.warning(
+                "%s: polling %s failed, keeping their data: %s", acc, ", ".join(stale_parts), error
+            )
         changes: StoredChanges | None = None
         if delta:
             changes = write_delta(acc, delta, snapshot.taken_at)
@@ -119,6 +123,8 @@ def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: floa
             transaction.on_commit(
                 partial(publish_account, acc.pk, seq, changes, status_changed), robust=True
             )
+        else:
+            transaction.on_commit(partial(publish_heartbeat, acc.pk, seq), robust=True)
         transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
     return PollResult(acc.pk, True, len(delta), seq, duration_ms, error or None)
 
@@ -154,6 +160,8 @@ def _record_failure(account: ProviderAccount, err: ProviderError, started: float
             transaction.on_commit(
                 partial(publish_account, acc.pk, acc.seq, None, True), robust=True
             )
+        else:
+            transaction.on_commit(partial(publish_heartbeat, acc.pk, acc.seq), robust=True)
         transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
     return PollResult(acc.pk, False, 0, acc.seq, duration_ms, message)
 
@@ -174,19 +182,32 @@ _POLL_FIELDS = [
 def _next_poll(
     account: ProviderAccount, now: datetime, failures: int, retry_after: float | None = None
 ) -> datetime:
-    """The interval after a success; exponential back-off with jitter after failures."""
+    """After a success, one interval after the time this poll was due (never in the past);
+    after failures, back-off with jitter from ``now``: doubling, but never past two
+    intervals, so a provider that comes back is seen within two intervals (and never before
+    the vendor's Retry-After).
+
+    Anchoring on the due time keeps a fixed cadence: a poll claimed late (by up to a
+    scheduler tick) or slow to fetch does not push every later poll back by as much.
+    """
     interval = float(account.poll_interval_s)
     if failures == 0:
-        return now + timedelta(seconds=interval)
-    backoff = min(interval * 2 ** (failures - 1), float(settings.POLL_BACKOFF_MAX_S))
-    backoff *= random.uniform(0.9, 1.1)
+        # A poll run before it was due (``poll --once``, one asked for after an action)
+        # starts the cadence afresh instead of pushing the schedule an interval further.
+        due = min(account.next_poll_at, now)
+        return max(due + timedelta(seconds=interval), now)
+    cap = min(2 * interval, float(settings.POLL_BACKOFF_MAX_S))
+    backoff = min(interval * 2 ** (failures - 1), cap) * random.uniform(0.9, 1.0)
     if retry_after is not None:
         backoff = max(backoff, retry_after)
     return now + timedelta(seconds=backoff)
 
 
-def claim_due_accounts(now: datetime | None = None) -> list[ProviderAccount]:
-    """Take a lease on every account that is due and not being polled.
+def claim_due_accounts(
+    now: datetime | None = None, ahead: timedelta = timedelta(0)
+) -> list[ProviderAccount]:
+    """Take a lease on every account that is due (or due within ``ahead``) and not being
+    polled.
 
     Each claim is one atomic UPDATE, so several schedulers (two beat processes by mistake,
     several workers) never poll one account twice at once; a poll that dies keeps its lease
@@ -194,13 +215,14 @@ def claim_due_accounts(now: datetime | None = None) -> list[ProviderAccount]:
     """
     now = now or timezone.now()
     lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
-    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=now).exclude(
+    due_by = now + ahead
+    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=due_by).exclude(
         lease_until__gt=now
     )
     claimed = []
     for account in due:
         won = (
-            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=now)
+            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=due_by)
             .exclude(lease_until__gt=now)
             .update(lease_until=lease_until)
         )

@@ -42,7 +42,10 @@ async def _receive(comm: WebsocketCommunicator, timeout: float = 5) -> str:
     return message
 
 
-async def test_board_gets_full_state_then_exactly_the_changed_agent(daktela_sim: Sim) -> None:
+async def test_board_gets_full_state_then_exactly_the_changed_agent(
+    daktela_sim: Sim, settings: Any
+) -> None:
+    settings.LIVE_HEARTBEAT_S = 3600
     account = await database_sync_to_async(make_account)(daktela_sim)
     await database_sync_to_async(poll_once)(account)
     engine = daktela_sim.engine
@@ -69,7 +72,34 @@ async def test_board_gets_full_state_then_exactly_the_changed_agent(daktela_sim:
     assert f'data-seq="{seq + 1}"' in update
     assert "data-full" not in update
 
-    # Nothing changes: nothing is sent.
+    # Nothing changes: nothing is sent (within the heartbeat period).
+    await database_sync_to_async(poll_once)(account)
+    assert await comm.receive_nothing(timeout=0.5)
+    await comm.disconnect()
+
+
+async def test_a_quiet_poll_sends_only_the_heartbeat_marker(
+    daktela_sim: Sim, settings: Any
+) -> None:
+    """A screen must tell a quiet call center from a frozen pipeline: a poll that changes
+    nothing still sends the account's marker, with the same number, once per period."""
+    settings.LIVE_HEARTBEAT_S = 3600
+    account = await database_sync_to_async(make_account)(daktela_sim)
+    await database_sync_to_async(poll_once)(account)
+    cookie = await database_sync_to_async(_session_cookie)(account)
+    comm = _communicator(cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    await _receive(comm)
+    seq = (await database_sync_to_async(ProviderAccount.objects.get)(pk=account.pk)).seq
+
+    settings.LIVE_HEARTBEAT_S = 0
+    await database_sync_to_async(poll_once)(account)
+    beat = await _receive(comm)
+    assert OOB.findall(beat) == [("div", f"seq-{account.pk}")]
+    assert f'data-seq="{seq}" data-beat' in beat
+
+    settings.LIVE_HEARTBEAT_S = 3600
     await database_sync_to_async(poll_once)(account)
     assert await comm.receive_nothing(timeout=0.5)
     await comm.disconnect()

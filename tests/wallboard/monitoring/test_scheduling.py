@@ -6,9 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import close_old_connections
+from django.test import override_settings
 from django.utils import timezone
 
+from providers.registry import provider_class
 from tests.conftest import Sim, make_account
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import claim_due_accounts, poll_once
@@ -55,8 +58,49 @@ def test_a_poll_releases_the_lease_and_schedules_the_next(daktela_sim: Sim) -> N
     poll_once(claimed)
     account = ProviderAccount.objects.get(pk=account.pk)
     assert account.lease_until is None
-    assert account.next_poll_at == account.last_success_at + timedelta(seconds=5)
+    assert account.next_poll_at == claimed.next_poll_at + timedelta(seconds=5)
     assert claim_due_accounts() == []
+
+
+def test_polls_keep_a_fixed_cadence_however_late_each_is_claimed(daktela_sim: Sim) -> None:
+    account = make_account(daktela_sim, poll_interval_s=2)
+    first_due = daktela_sim.clock.now()
+    ProviderAccount.objects.filter(pk=account.pk).update(next_poll_at=first_due)
+    provider = provider_class("daktela")(account.config(), clock=daktela_sim.clock.now)  # type: ignore[call-arg]
+    due = first_due
+    for late_s in (0.3, 0.05, 0.2, 0.0, 0.25, 1.9):
+        daktela_sim.advance((due - daktela_sim.clock.now()).total_seconds() + late_s)
+        (claimed,) = claim_due_accounts(daktela_sim.clock.now())
+        assert poll_once(claimed, provider=provider).ok
+        due += timedelta(seconds=2)
+        assert ProviderAccount.objects.get(pk=account.pk).next_poll_at == due
+    assert due == first_due + timedelta(seconds=12)  # no lateness carried over
+
+
+def test_a_poll_later_than_its_interval_schedules_the_next_now_not_in_the_past(
+    daktela_sim: Sim,
+) -> None:
+    account = make_account(daktela_sim, poll_interval_s=2)
+    due = daktela_sim.clock.now()
+    ProviderAccount.objects.filter(pk=account.pk).update(next_poll_at=due)
+    provider = provider_class("daktela")(account.config(), clock=daktela_sim.clock.now)  # type: ignore[call-arg]
+    daktela_sim.advance(5)
+    (claimed,) = claim_due_accounts(daktela_sim.clock.now())
+    assert poll_once(claimed, provider=provider).ok
+    assert ProviderAccount.objects.get(pk=account.pk).next_poll_at == daktela_sim.clock.now()
+
+
+def test_polls_before_they_are_due_do_not_push_the_schedule_away(daktela_sim: Sim) -> None:
+    """``poll --once`` or a poll asked for after an action, many times in a row."""
+    account = make_account(daktela_sim, poll_interval_s=2)
+    provider = provider_class("daktela")(account.config(), clock=daktela_sim.clock.now)  # type: ignore[call-arg]
+    ProviderAccount.objects.filter(pk=account.pk).update(
+        next_poll_at=daktela_sim.clock.now() + timedelta(seconds=1)
+    )
+    for _ in range(5):
+        assert poll_once(account, provider=provider).ok
+    next_poll_at = ProviderAccount.objects.get(pk=account.pk).next_poll_at
+    assert next_poll_at == daktela_sim.clock.now() + timedelta(seconds=2)
 
 
 def test_disabled_accounts_are_not_polled(daktela_sim: Sim) -> None:
@@ -78,3 +122,26 @@ def test_beat_dispatch_queues_one_task_per_claimed_account(
     assert dispatch_polls() == 0  # still leased: nothing queued twice
     assert len(sent) == 2
     assert all(kw["expires"] == 30 for _, kw in sent)
+    assert all(kw["eta"] is None for _, kw in sent)  # already due: run at once
+
+
+def test_beat_dispatch_sends_a_poll_due_before_its_next_call_with_that_eta(
+    daktela_sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    soon = make_account(daktela_sim, name="soon")
+    later = make_account(daktela_sim, name="later")
+    due = timezone.now() + timedelta(seconds=30)
+    ProviderAccount.objects.filter(pk=soon.pk).update(next_poll_at=due)
+    ProviderAccount.objects.filter(pk=later.pk).update(next_poll_at=due + timedelta(seconds=60))
+    sent: list[tuple[tuple[int, ...], dict[str, object]]] = []
+    monkeypatch.setattr(
+        "wallboard.monitoring.tasks.poll_account.apply_async",
+        lambda args, **kw: sent.append((args, kw)),
+    )
+    # A beat period of a minute keeps the test clear of the real clock's progress.
+    dispatch = {"task": "wallboard.monitoring.tasks.dispatch_polls", "schedule": 60.0}
+    with override_settings(
+        CELERY_BEAT_SCHEDULE={**settings.CELERY_BEAT_SCHEDULE, "dispatch-polls": dispatch}
+    ):
+        assert dispatch_polls() == 1
+    assert [(args, kw["eta"]) for args, kw in sent] == [((soon.pk,), due)]

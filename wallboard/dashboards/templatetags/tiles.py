@@ -1,0 +1,37 @@
+"""The fragments built in Python (``wallboard.dashboards.fragments``), for the templates."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from wallboard.dashboards import fragments
+from wallboard.dashboards.fragments import Words
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+
+register = template.Library()
+WORDS = "wallboard.dashboards.words"
+
+
+def _words(context: template.Context) -> Words:
+    """Looked up once per page, not once per tile (a board has a thousand)."""
+    words: Words | None = context.render_context.get(WORDS)
+    if words is None:
+        words = context.render_context[WORDS] = Words.current()
+    return words
+
+
+@register.simple_tag(takes_context=True)
+def agent_tile(context: template.Context, agent: Agent, oob: bool = False) -> SafeString:
+    return fragments.agent_tile(agent, oob, _words(context))
+
+
+@register.simple_tag(takes_context=True)
+def queue_counts(context: template.Context, queue: Queue) -> SafeString:
+    return fragments.queue_counts(queue, words=_words(context))
+
+
+@register.simple_tag
+def seq_marker(account: ProviderAccount) -> SafeString:
+    return fragments.seq_marker(account.pk, account.seq, timezone.now())
