@@ -27,7 +27,7 @@ if SERVICES:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wallboard")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 # Several test runs may share this machine's PostgreSQL and Redis at once: each run gets
-# its own test database and channel prefix (inherited by the Daphne it starts).
+# its own test database and channel prefix (inherited by the web server it starts).
 os.environ.setdefault("CHANNEL_PREFIX", f"test{os.getpid()}")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
@@ -43,7 +43,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # connections open past the test, or the test database cannot be dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": f"test_wallboard_{os.environ['CHANNEL_PREFIX']}"}  # noqa: F405
-# The Daphne the browser tests start serves static files without collectstatic.
+# The web server the browser tests start serves static files without collectstatic.
 WHITENOISE_USE_FINDERS = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None

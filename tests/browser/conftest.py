@@ -1,34 +1,48 @@
-"""A real Daphne process on the test database and a real headless Chromium."""
+"""A real web-server process (uvicorn, as production runs it) on the test database and a
+real headless Chromium."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from wallboard.bench.server import free_port, wait_for_port
+from wallboard.bench.server import APP, command, free_port, wait_for_port
+from wallboard.bench.server import stop as stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-StartServer = Callable[..., str]
+class Servers:
+    """Calling it starts a server and returns its base URL; ``restart`` stops one and starts
+    it again on the same port, as a deploy does."""
 
+    def __init__(self) -> None:
+        self.procs: dict[str, tuple[subprocess.Popen[bytes], list[str]]] = {}
 
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[StartServer]:
-    """Start Daphne (as production does) on the test database; returns its base URL."""
-    procs: list[subprocess.Popen[bytes]] = []
+    def __call__(self, *flags: str, app: str = APP) -> str:
+        url = f"http://127.0.0.1:{free_port()}"
+        self._start(url, command("uvicorn", self._port(url), *flags, app=app))
+        return url
 
-    def start(*daphne_flags: str) -> str:
+    def stop(self, url: str) -> None:
+        stop_process(self.procs[url][0])
+
+    def start_again(self, url: str) -> None:
+        self._start(url, self.procs[url][1])
+
+    def stop_all(self) -> None:
+        for proc, _ in self.procs.values():
+            stop_process(proc)
+
+    def _start(self, url: str, argv: list[str]) -> None:
         db = connection.settings_dict
-        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -36,32 +50,24 @@ def asgi_server(transactional_db: None) -> Iterator[StartServer]:
             "REDIS_URL": settings.REDIS_URL or "",
             "PYTHONPATH": str(ROOT),
         }
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                *daphne_flags,
-                "wallboard.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        procs.append(proc)
-        wait_for_port(port, proc)
-        return f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env)
+        self.procs[url] = (proc, argv)
+        wait_for_port(self._port(url), proc)
 
-    yield start
-    for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    @staticmethod
+    def _port(url: str) -> int:
+        return int(url.rsplit(":", 1)[1])
+
+
+StartServer = Servers
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None) -> Iterator[Servers]:
+    """Start uvicorn on the test database (flags as on its command line)."""
+    servers = Servers()
+    yield servers
+    servers.stop_all()
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is

@@ -23,7 +23,7 @@ SPIKON_WORDS = ("Wolny", "Zajęty", "Dzwoni", "Tak", "Nie")
 
 @pytest.fixture(scope="module", autouse=True)
 def _catalogs() -> None:
-    ensure_catalogs()  # before Daphne starts: it reads the .mo files from locale/
+    ensure_catalogs()  # before the server starts: it reads the .mo files from locale/
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Each role's main flow in a real Chromium, against a real Daphne, a poller and a
+"""Each role's main flow in a real Chromium, against a real uvicorn, a poller and a
 simulator: what a supervisor, an agent, an admin and a TV see and do."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def live(asgi_server: StartServer, browser: Any, daktela_sim: Sim) -> Iterator[L
     daktela_sim.advance(90)
     account = make_account(daktela_sim, poll_interval_s=1)
     poll_once(account)
-    # The poller runs here, as the embedded demo runs it; pushes reach Daphne through Redis.
+    # The poller runs here, as the embedded demo runs it; pushes reach the web server through Redis.
     scheduler = EmbeddedScheduler(tick_s=0.1).start()
     try:
         yield Live(asgi_server(), daktela_sim, account, browser)
@@ -175,6 +175,6 @@ def test_a_tv_fits_a_hundred_agents_on_1080p_and_shows_alarms(
     level = page.locator(f"#level-{board.pk}-q{queue.pk}")
     level.wait_for(state="attached")
     page.wait_for_function(
-        f"document.getElementById('level-{board.pk}-q{queue.pk}').dataset.level === '2'",
+        f"() => document.getElementById('level-{board.pk}-q{queue.pk}').dataset.level === '2'",
         timeout=5_000,
     )

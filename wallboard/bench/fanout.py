@@ -1,4 +1,4 @@
-"""Fan-out: one delta to N WebSocket clients on one Daphne process, and provider requests
+"""Fan-out: one delta to N WebSocket clients on one server process, and provider requests
 per minute with 1 and with 500 viewers.
 
 The clients run in this process (one asyncio loop, ``wsclient``); the delta is the real
@@ -11,17 +11,19 @@ misses a delta within the timeout, or whose socket closes, counts as dropped.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
 from wallboard.bench.harness import Bench, mean, percentile, rounded
-from wallboard.bench.server import Daphne
+from wallboard.bench.server import Server
 from wallboard.bench.wsclient import HandshakeError, WebSocketClient
 from wallboard.live.push import account_group
 from wallboard.monitoring.scheduler import EmbeddedScheduler
@@ -51,9 +53,10 @@ class Viewer:
 
 @dataclass
 class Crowd:
-    server: Daphne
+    server: Server
     path: str
     headers: dict[str, str]
+    deflate: bool = False
     viewers: list[Viewer] = field(default_factory=list)
     refused: int = 0
 
@@ -64,7 +67,7 @@ class Crowd:
             async with gate:
                 try:
                     client = await WebSocketClient.connect(
-                        self.server.host, self.server.port, self.path, self.headers
+                        self.server.host, self.server.port, self.path, self.headers, self.deflate
                     )
                 except (HandshakeError, OSError, asyncio.IncompleteReadError):
                     self.refused += 1
@@ -112,10 +115,19 @@ async def _deliver(crowd: Crowd, group: str, html: str, seq: int) -> list[float 
     return [(v.arrivals[seq] - sent) * 1000 if seq in v.arrivals else None for v in viewers]
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used: unlike latency, it does not grow with
+    the other work on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure_fanout(
     crowd: Crowd, group: str, html: str, deltas: int, first_seq: int
 ) -> dict[str, Any]:
     await asyncio.sleep(0.5)  # let the connect burst settle
+    received_before = sum(v.client.bytes_received for v in crowd.viewers)
+    cpu_before = process_cpu_s(crowd.server.pid)
     latencies: list[float] = []
     missed: set[int] = set()
     for k in range(deltas):
@@ -126,16 +138,21 @@ async def measure_fanout(
             else:
                 latencies.append(ms)
         await asyncio.sleep(0.2)
+    server_cpu_s = process_cpu_s(crowd.server.pid) - cpu_before
     closed = sum(1 for v in crowd.viewers if v.client.closed)
+    received = sum(v.client.bytes_received for v in crowd.viewers) - received_before
     return {
         "clients": len(crowd.viewers),
         "refused": crowd.refused,
         "deltas": deltas,
         "message_bytes": len(html.encode()),
+        # What one delivered delta took on the wire: smaller than the message if compressed.
+        "wire_bytes": round(received / len(latencies)) if latencies else None,
         "p50_ms": rounded(percentile(latencies, 50)),
         "p99_ms": rounded(percentile(latencies, 99)),
         "max_ms": rounded(max(latencies) if latencies else None),
         "mean_ms": rounded(mean(latencies)),
+        "server_cpu_ms_per_delta": rounded(server_cpu_s * 1000 / deltas),
         "dropped": len(missed | {i for i, v in enumerate(crowd.viewers) if v.client.closed})
         + crowd.refused,
         "closed": closed,
@@ -171,7 +188,7 @@ def _polls(bench: Bench) -> int:
 
 
 async def run_fanout(
-    server: Daphne,
+    server: Server,
     session_key: str,
     bench: Bench,
     html: str,
@@ -179,10 +196,13 @@ async def run_fanout(
     deltas: int,
     requests_window_s: float,
     requests_at: tuple[int, ...] = (1, 500),
+    deflate: bool = True,
 ) -> dict[str, Any]:
+    """``deflate``: the clients offer permessage-deflate, as browsers do, so the server's
+    compression is part of what is measured (ADR 012)."""
     path = f"/ws/board/?account={bench.account.pk}"
     headers = {"Cookie": f"sessionid={session_key}", "Origin": server.url}
-    crowd = Crowd(server, path, headers)
+    crowd = Crowd(server, path, headers, deflate)
     group = account_group(bench.account.pk)
     out: dict[str, Any] = {"fanout": {}, "requests": {}}
     seq = BENCH_SEQ

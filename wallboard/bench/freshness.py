@@ -33,7 +33,7 @@ from wallboard.bench.harness import (
     running,
     start_bench,
 )
-from wallboard.bench.server import Daphne
+from wallboard.bench.server import Server
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.poll import claim_due_accounts, poll_once
 
@@ -115,7 +115,7 @@ class Poller:
 
 
 def measure_freshness(
-    server: Daphne, session_key: str, seconds: float, agents: int = 100, seed: int = 11
+    server: Server, session_key: str, seconds: float, agents: int = 100, seed: int = 11
 ) -> dict[str, Any]:
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} is missing"}

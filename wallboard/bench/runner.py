@@ -21,7 +21,7 @@ from wallboard.bench.harness import Bench, capture_pushes, only_enabled, running
 from wallboard.bench.history import measure_history
 from wallboard.bench.pipeline import measure_pipeline
 from wallboard.bench.profiles import PipelineSize, Profile
-from wallboard.bench.server import daphne, viewer_session
+from wallboard.bench.server import ServerKind, serve, viewer_session
 from wallboard.monitoring.poll import poll_once
 
 Say = Callable[[str], None]
@@ -58,12 +58,15 @@ def _fanout(server: Any, session_key: str, profile: Profile) -> dict[str, Any]:
         )
 
 
-def run(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
+def run(
+    profile: Profile, say: Say = lambda _: None, server: ServerKind = "uvicorn"
+) -> dict[str, Any]:
     """Every benchmark in turn; one that fails is reported under ``errors`` and the others
-    still run."""
+    still run. ``server``: the production server, or Daphne to compare (ADR 012)."""
     started = time.monotonic()
     results: dict[str, Any] = {
         "profile": profile.name,
+        "server": server,
         "pipeline": {},
         "errors": {},
         # Other work on the machine skews every figure: say how busy it was.
@@ -89,15 +92,15 @@ def run(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
 
         phase(f"pipeline: {size.agents} agents, churn {size.churn_pcts} %", pipeline)
     session_key = viewer_session()
-    with daphne() as server:
+    with serve(kind=server) as web:
 
         def freshness() -> None:
             results["freshness"] = measure_freshness(
-                server, session_key, profile.freshness_s, profile.freshness_agents
+                web, session_key, profile.freshness_s, profile.freshness_agents
             )
 
         def fanout() -> None:
-            results.update(_fanout(server, session_key, profile))
+            results.update(_fanout(web, session_key, profile))
 
         phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
         phase(

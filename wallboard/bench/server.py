@@ -1,5 +1,8 @@
-"""A real Daphne process (as production starts it) on the benchmark database, and a
-signed-in session to open boards with."""
+"""A real web-server process (as production starts it) on the benchmark database, and a
+signed-in session to open boards with.
+
+Production serves with uvicorn (ADR 012); Daphne stays available so the two can be compared
+with the same method."""
 
 from __future__ import annotations
 
@@ -12,18 +15,40 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 
 from wallboard.bench.database import database_url
+from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
 
 ROOT = Path(settings.BASE_DIR)
+APP = "wallboard.asgi:application"
+ServerKind = Literal["uvicorn", "daphne"]
+
+# The production command line (Dockerfile, docker-compose.yml) without the address, the port
+# and the proxy settings, and without the access log.
+UVICORN_ARGS = (
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--ws",
+    "websockets-sansio",
+    "--ws-max-size",
+    str(MAX_CLIENT_MESSAGE_BYTES),
+    "--lifespan",
+    "off",
+    "--timeout-graceful-shutdown",
+    "5",
+    "--no-access-log",
+)
 
 
 @dataclass(frozen=True)
-class Daphne:
+class Server:
     host: str
     port: int
     pid: int
@@ -43,22 +68,45 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 3
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}")
+            raise RuntimeError(f"the web server exited with {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on {port} within {timeout_s} s")
+    raise RuntimeError(f"the web server did not listen on {port} within {timeout_s} s")
+
+
+def command(kind: ServerKind, port: int, *flags: str, app: str = APP) -> list[str]:
+    """The command line of one server process on 127.0.0.1:``port``; ``flags`` are added
+    after the defaults, so they can override them (uvicorn: the last value wins)."""
+    if kind == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *flags, app]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *UVICORN_ARGS,
+        *flags,
+        app,
+    ]
 
 
 @contextmanager
-def daphne(
-    *flags: str, app: str = "wallboard.asgi:application", pythonpath: str = ""
-) -> Iterator[Daphne]:
-    """One Daphne process serving ``app`` with these settings and this database
+def serve(
+    *flags: str,
+    kind: ServerKind = "uvicorn",
+    app: str = APP,
+    pythonpath: str = "",
+    port: int | None = None,
+) -> Iterator[Server]:
+    """One server process serving ``app`` with these settings and this database
     (``app``/``pythonpath`` let an experiment serve a variant without touching the code)."""
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "wallboard.settings"),
@@ -67,22 +115,25 @@ def daphne(
         "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, str(ROOT)) if p),
         "LOG_LEVEL": "WARNING",
     }
+    quiet = ("--log-level", "warning") if kind == "uvicorn" else ()
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *flags, app],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
+        command(kind, port, *quiet, *flags, app=app), cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )
     try:
         wait_for_port(port, proc)
-        yield Daphne("127.0.0.1", port, proc.pid)
+        yield Server("127.0.0.1", port, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (both servers then close their sockets and finish), SIGKILL after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def viewer_session(username: str = "bench-viewer") -> str:

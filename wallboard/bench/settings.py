@@ -17,7 +17,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from wallboard.settings import *  # noqa: F403
 
-BENCH_CHANNEL_PREFIX = "wallboard-bench"
+# Per run, so two runs at once never see each other's messages.
+BENCH_CHANNEL_PREFIX = f"wallboard-bench-{os.getpid()}"
 # The production layer (wallboard.settings) with a prefix of its own.
 CHANNEL_LAYERS = {
     "default": {
@@ -25,7 +26,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": BENCH_CHANNEL_PREFIX},
     }
 }
-# The Daphne the benchmark starts serves static files straight from static/.
+# The web server the benchmark starts serves static files straight from static/.
 WHITENOISE_USE_FINDERS = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None

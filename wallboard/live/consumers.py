@@ -3,12 +3,20 @@ then forward the fragments pushed to the groups. No business logic here."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.utils import translation
 
 from wallboard.accounts.access import linked_agent, visible_accounts
@@ -19,37 +27,127 @@ from wallboard.monitoring.models import Agent
 
 # 4401-4403: application close codes the browser treats as "do not come back as is".
 CLOSE_UNAUTHORISED = 4403
+# A screen that stopped reading: "try again later"; reconnecting sends it the full state.
+CLOSE_LAGGING = 1013
+CLOSE_POLICY_VIOLATION = 1008
+# How long one message may wait for room in a socket's send buffer before the screen counts
+# as gone. Deltas are a few KB; a full board (up to ~330 KB) drains in ~3 s at 1 Mbit/s.
+SEND_TIMEOUT_S = 10.0
+# Pages never send anything; a socket that does, this often, is closed. The web server
+# closes one sending a larger message (uvicorn --ws-max-size) before it reaches a consumer.
+MAX_CLIENT_MESSAGES_PER_S = 10
+MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class _FragmentsConsumer(AsyncWebsocketConsumer):
     """Common plumbing: the groups this socket joined, forwarding, closing on demand."""
 
     groups_joined: list[str]
+    closing: asyncio.Task[None] | None = None
+    window_start = 0.0
+    window_messages = 0
+
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        """Channels' ``AsyncConsumer.__call__`` with the socket and the channel read by two
+        loops: its ``await_many_dispatch`` runs ``asyncio.wait`` on both for every message,
+        a quarter of the server's CPU when one delta goes to a thousand sockets (ADR 012).
+        The channel is read once ``connect`` is done, so no delta precedes the full state,
+        and cancelling its read makes the layer drop the channel."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        pump: asyncio.Task[None] | None = None
+        try:
+            while True:
+                await self.dispatch(await receive())
+                if pump is None:
+                    pump = asyncio.create_task(self._pump())
+        except StopConsumer:
+            pass
+        finally:
+            if pump is not None:
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
+
+    async def _pump(self) -> None:
+        while True:
+            await self.dispatch(await self.channel_receive())
 
     async def join(self, *groups: str) -> None:
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
 
-    async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
+    async def leave(self) -> None:
+        groups, self.groups_joined = getattr(self, "groups_joined", []), []
+        for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Pages are read-only over the socket: anything a browser sends is ignored."""
+    async def disconnect(self, code: int) -> None:
+        await self.leave()
+        if self.closing is not None:
+            self.closing.cancel()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels hops to a thread before every message to close stale database
-        # connections; forwarding a rendered fragment touches no database, and that hop was
-        # the largest cost of fanning one change out to hundreds of screens (ADR 011).
-        if message["type"] == "board.update":
-            await self.send(text_data=message["html"])
+        # connections. Forwarding a rendered fragment and ignoring what a client sends touch
+        # no database, and that hop was the largest cost of fanning one change out to
+        # hundreds of screens (ADR 011) and what a flooding client would cost everyone.
+        kind = message["type"]
+        if kind == "board.update":
+            if self.closing is None:
+                await self.forward(message["html"])
+            return
+        if kind == "websocket.receive":
+            await self.client_message()
             return
         await super().dispatch(message)
 
+    async def forward(self, html: str) -> None:
+        """Send, or drop a screen whose send buffer stayed full (ADR 012): a blocked send
+        would let this socket's deltas pile up in memory."""
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await self.send(text_data=html)
+        except TimeoutError:
+            log.info("closing a socket that stopped reading: %s", self.scope.get("client"))
+            await self.shut(CLOSE_LAGGING)
+
+    async def client_message(self) -> None:
+        """Pages are read-only over the socket: anything a browser sends is ignored, and a
+        socket sending more than a page ever would is closed."""
+        now = time.monotonic()
+        if now - self.window_start >= 1:
+            self.window_start, self.window_messages = now, 0
+        self.window_messages += 1
+        if self.window_messages > MAX_CLIENT_MESSAGES_PER_S and self.closing is None:
+            log.info("closing a socket that floods the server: %s", self.scope.get("client"))
+            await self.shut(CLOSE_POLICY_VIOLATION)
+
+    async def shut(self, code: int) -> None:
+        """Leave the groups at once, so nothing more queues up for this socket, and close it
+        in the background: the close frame waits for room in the send buffer, and a peer
+        that never reads again is gone when its TCP connection is."""
+        await self.leave()
+        self.closing = asyncio.create_task(self._close(code))
+
+    async def _close(self, code: int) -> None:
+        with contextlib.suppress(OSError):  # the peer went away first
+            await self.close(code=code)
+
     async def session_end(self, event: dict[str, Any]) -> None:
         """The user logged out, lost their role, or the TV link was revoked."""
-        await self.close(code=CLOSE_UNAUTHORISED)
+        await self.shut(CLOSE_UNAUTHORISED)
 
     def language(self) -> str:
         """The page's language: the switcher's cookie, else the browser's Accept-Language."""

@@ -1,6 +1,6 @@
 """``manage.py bench [--json] [--quick]``: the DESIGN §10 benchmarks on this machine.
 
-Runs the simulators and the real stack (PostgreSQL, Redis pub/sub layer, a Daphne process,
+Runs the simulators and the real stack (PostgreSQL, Redis pub/sub layer, a uvicorn process,
 headless Chromium) in a database of its own (``wallboard_bench``, created and dropped) and
 under its own channel prefix, so dev data and dev boards are never touched.
 """
@@ -34,6 +34,12 @@ class Command(BaseCommand):
             "--profile", choices=sorted(PROFILES), help="run size (overrides --quick)"
         )
         parser.add_argument(
+            "--server",
+            choices=["uvicorn", "daphne"],
+            default="uvicorn",
+            help="the web server to measure (production: uvicorn; daphne to compare, ADR 012)",
+        )
+        parser.add_argument(
             "--database",
             default=BENCH_DATABASE,
             help="name of the throw-away database (created and dropped)",
@@ -52,7 +58,7 @@ class Command(BaseCommand):
             self.stderr.flush()
 
         with bench_database(options["database"]):
-            report = runner.run(profile, say)
+            report = runner.run(profile, say, server=options["server"])
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str, ensure_ascii=False))
         else:
@@ -62,7 +68,7 @@ class Command(BaseCommand):
         """The channel-layer prefix and static-file settings are fixed at start-up: run
         again in a process with the benchmark settings."""
         argv = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench",
-                "--database", options["database"]]  # fmt: skip
+                "--database", options["database"], "--server", options["server"]]  # fmt: skip
         argv += ["--json"] if options["json"] else []
         argv += ["--quick"] if options["quick"] else []
         argv += ["--profile", options["profile"]] if options["profile"] else []

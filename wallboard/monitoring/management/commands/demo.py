@@ -1,7 +1,7 @@
 """``manage.py demo``: the whole product on one machine with no services.
 
 SQLite, the in-memory channel layer, the embedded poll scheduler and one simulator per
-vendor, all in this process, served by Daphne.
+vendor, all in this process, served by uvicorn (as production is, ADR 012).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from providers.simulators import SIMULATORS, start_simulator
 from wallboard.accounts.models import AgentLink, Profile, Role
 from wallboard.dashboards.models import Board, TvLink
 from wallboard.live import push
+from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.poll import build_provider, poll_once
 from wallboard.monitoring.scheduler import EmbeddedScheduler
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if not settings.EMBEDDED or settings.REDIS_URL:
             raise CommandError(
                 "demo is the embedded mode: unset DATABASE_URL and REDIS_URL "
-                "(production runs daphne, celery worker and celery beat instead)"
+                "(production runs uvicorn, celery worker and celery beat instead)"
             )
         call_command("migrate", interactive=False, verbosity=0)
         # Polish and Czech need the compiled catalogs; pure Python, no GNU gettext needed.
@@ -141,16 +142,28 @@ class Command(BaseCommand):
         return servers
 
     def _serve(self, host: str, port: int) -> None:
-        from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
-        from twisted.internet import reactor
+        import uvicorn
+        import uvloop
 
         from wallboard.asgi import application
 
-        # Pushes must run on the server's loop: the in-memory layer's queues live there.
-        reactor.callWhenRunning(lambda: push.use_event_loop(asyncio.get_event_loop()))
-        Server(
-            application=application,
-            endpoints=build_endpoint_description_strings(host=host, port=port),
-            signal_handlers=True,
-        ).run()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                application,
+                host=host,
+                port=port,
+                http="httptools",
+                ws="websockets-sansio",
+                ws_max_size=MAX_CLIENT_MESSAGE_BYTES,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                log_level="warning",
+            )
+        )
+
+        async def serve() -> None:
+            # Pushes must run on the server's loop: the in-memory layer's queues live there.
+            push.use_event_loop(asyncio.get_running_loop())
+            await server.serve()
+
+        uvloop.run(serve())
