@@ -73,9 +73,24 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", build);
-  } else {
+  // The Content-Security-Policy forbids inline handlers and style attributes: the account
+  // picker and the timeline's hour ticks are wired up here instead.
+  function wire() {
+    var picker = document.getElementById("report-account");
+    if (picker) {
+      picker.addEventListener("change", function () {
+        window.location = picker.value + "?day=" + (picker.form.day.value || "");
+      });
+    }
+    document.querySelectorAll(".timeline-head .hours span[data-left]").forEach(function (tick) {
+      tick.style.left = tick.dataset.left + "%";
+    });
     build();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", wire);
+  } else {
+    wire();
   }
 })();

@@ -6,10 +6,13 @@ channel layer, in-process poll scheduler): that is ``manage.py demo``.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from wallboard.env import envbool, envint, envlist, envsecret, envstr
@@ -35,6 +38,9 @@ FIELD_ENCRYPTION_KEYS = [
     if key.strip()
 ]
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Origins (scheme://host[:port]) allowed to POST besides the site itself, e.g. when a proxy
+# serves the site under another name than the one Django sees.
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = envstr("TIME_ZONE", "UTC") or "UTC"
 try:
     zoneinfo.ZoneInfo(TIME_ZONE)
@@ -58,6 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "csp",
+    "django_ratelimit",
     "django_htmx",
     "template_partials",
     "wallboard.monitoring",
@@ -79,7 +88,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wallboard.urls"
@@ -121,23 +133,39 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Installations (or test runs) sharing one Redis keep apart by prefix: channels and cache.
+REDIS_PREFIX = envstr("CHANNEL_PREFIX") or "asgi"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            # Installations (or test runs) sharing one Redis keep apart by prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": envstr("CHANNEL_PREFIX") or "asgi"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # The rate-limit counters: shared by every web process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-polls": {"task": "wallboard.monitoring.tasks.dispatch_polls", "schedule": 1.0},
+    # A dispatch nobody ran within its second is worthless: the next one claims the same
+    # accounts, so a worker starting after an outage does not run a backlog of them.
+    "dispatch-polls": {
+        "task": "wallboard.monitoring.tasks.dispatch_polls",
+        "schedule": 1.0,
+        "options": {"expires": 1.0},
+    },
     # Batched deletes of history past retention (docs/decisions/020-history-retention.md).
     "prune-history": {"task": "wallboard.reports.tasks.prune_history", "schedule": 3600.0},
 }
@@ -164,6 +192,9 @@ ALERT_COOLDOWN_S = envint("ALERT_COOLDOWN_S", 30)
 
 # How long a new TV link works before an admin must renew it.
 TV_LINK_DAYS = envint("TV_LINK_DAYS", 365)
+# With nothing to push, each account still tells its screens every LIVE_HEARTBEAT_S that
+# polling is alive; a screen that hears nothing for three of them says it is not live.
+LIVE_HEARTBEAT_S = envint("LIVE_HEARTBEAT_S", 5)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -183,11 +214,96 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
+# -- Abuse limits (docs/RELIABILITY.md "Security") -------------------------------------------
+# The client's address: REMOTE_ADDR, or behind a reverse proxy the address the proxy wrote
+# into CLIENT_IP_HEADER (e.g. X-Forwarded-For), counted TRUSTED_PROXY_COUNT entries from the
+# right: what lies further left was sent by the client and can be forged.
+CLIENT_IP_HEADER = envstr("CLIENT_IP_HEADER")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be ≥ 1")
+
+
+def _rate(name: str, default: str) -> str:
+    value = envstr(name, default) or default
+    if not re.fullmatch(r"[1-9]\d*/([1-9]\d*)?[smhd]", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 30/m (per s, m, h or d)")
+    return value
+
+
+# Per signed-in user: every action request counts, refused or not; over the limit nothing is
+# sent to the vendor. Sign-in attempts count per client address and user name.
+ACTION_RATE_LIMIT = _rate("ACTION_RATE_LIMIT", "60/m")
+LOGIN_RATE_LIMIT = _rate("LOGIN_RATE_LIMIT", "10/m")
+# Lockout (django-axes): this many failed sign-ins for one user name from one address lock
+# that pair out for LOGIN_LOCKOUT_MINUTES; a successful sign-in resets the count.
+AUTHENTICATION_BACKENDS = [
+    "wallboard.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends when the page says it does, however often the person tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "wallboard.accounts.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "wallboard.accounts.views.locked_out"
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows django-redis but not Django's own RedisCache, which has the
+    # atomic INCR it needs.
+    "django_ratelimit.W001",
+    # The embedded demo is one process: its in-memory cache is all there is to share.
+    *(["django_ratelimit.E003"] if EMBEDDED else []),
+]
+
+# -- HTTPS, cookies and headers -------------------------------------------------------------
+# HTTPS=true when the site is served over HTTPS (by a TLS-terminating proxy, which then says
+# so in SECURE_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto): secure cookies, HTTP redirected to
+# HTTPS, HSTS. Off by default, like Django's own settings, so that a plain-HTTP install (the
+# demo, docker-compose on :8000) works; `manage.py check --deploy` flags it.
+HTTPS = envbool("HTTPS", default=False)
+_proxy_ssl_header = envstr("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", default=HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
+# Pages send the CSRF token from the template (hx-headers), never read the cookie.
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+# No page is meant to be framed, the TV board included: a TV opens its link full screen,
+# and a framed board would let another site overlay our pages (clickjacking).
+X_FRAME_OPTIONS = "DENY"
+# TV links carry their token in the path: never send it to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+# Scripts and styles come only from our static files: no inline <script>, style= or on*=.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    # django-axes logs every sign-in at INFO; failures and lockouts are WARNINGs.
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from wallboard.accounts.views import SignInView
 from wallboard.actions import views as action_views
 from wallboard.dashboards import views
 
@@ -17,7 +18,7 @@ urlpatterns = [
     path("actions/<int:account_id>/<str:action>/", action_views.act, name="act"),
     path("audit/", action_views.audit_log, name="audit-log"),
     path("api/v1/accounts/<int:account_id>/state", views.account_state, name="account-state"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/", include("wallboard.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,12 +4,20 @@ an error message."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
+from providers.registry import split_settings
+from providers.sim.engine import CallCenter, ManualClock, SimConfig
+from providers.sim.server import SimulatorServer
+from providers.voipsun.simulator import VoipsunSimulator, agent_credentials
+from providers.voipsun.simulator import account_settings as voipsun_settings
 from tests.conftest import make_account, make_user
+from wallboard.actions.service import perform
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.poll import poll_once
 
@@ -67,3 +75,37 @@ def test_a_refused_secret_appears_nowhere(
     for text in texts:
         assert SECRET not in text
         assert PIN not in text
+
+
+def test_a_poll_and_an_action_log_no_credential_even_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the installation's logging at its most verbose (LOG_LEVEL=DEBUG), a working poll
+    and an action that sends an agent's PIN to VoIPSUN log neither the API password nor a PIN.
+    (The API takes both in the query string: httpx, which logs URLs, stays at WARNING.)"""
+    assert settings.LOGGING["loggers"]["httpx"]["level"] == "WARNING"
+    engine = CallCenter(
+        SimConfig(agents=12, queues=3, seed=3),
+        ManualClock(datetime(2026, 11, 22, 8, 0, tzinfo=UTC)),
+    )
+    with SimulatorServer(VoipsunSimulator(engine, password=SECRET)) as server:
+        options, secrets = split_settings("voipsun", voipsun_settings(engine, password=SECRET))
+        account = ProviderAccount.objects.create(
+            name="v", vendor="voipsun", base_url=server.url, options=options, secrets=secrets
+        )
+        pins = [pin for _, pin in agent_credentials(engine).values()]
+        with caplog.at_level(logging.DEBUG):
+            assert poll_once(account).ok
+            agent = Agent.objects.filter(account=account, status="IDLE").first()
+            assert agent is not None
+            reason = account.pause_reasons.exclude(type="wrap").first()
+            user = make_user("boss", "admin", accounts=(account,))
+            data = {"agent": str(agent.pk), "reason": str(reason.pk) if reason else ""}
+            outcome = perform(user, account, "pause", data)
+            assert outcome.ok, outcome.message
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged  # the poll and the action did log
+    for text in logged:
+        assert SECRET not in text
+        assert "agentPin" not in text
+        assert not any(f"={pin}" in text for pin in pins)

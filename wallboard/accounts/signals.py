@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from wallboard.accounts.models import Profile
+from wallboard.accounts.models import AgentLink, Profile
 from wallboard.live.push import end_sessions, user_group
 
 User = get_user_model()
@@ -39,3 +39,29 @@ def close_sockets_on_role_change(sender: Any, instance: Profile, **kwargs: Any) 
 def close_sockets_on_deactivation(sender: Any, instance: Any, **kwargs: Any) -> None:
     if not instance.is_active:
         transaction.on_commit(lambda: end_sessions(user_group(instance.pk)))
+
+
+def _end_sessions_on_commit(user_id: int) -> None:
+    transaction.on_commit(lambda: end_sessions(user_group(user_id)))
+
+
+@receiver(m2m_changed, sender=Profile.accounts.through)
+@receiver(m2m_changed, sender=Profile.queues.through)
+def close_sockets_on_scope_change(
+    sender: Any, instance: Profile, action: str, **kwargs: Any
+) -> None:
+    """A supervisor's accounts or queues changed: reconnecting applies the new scope (an added
+    queue narrows it too, since no queues means all of them). Both relations are edited from
+    the profile's side only (``related_name="+"``)."""
+    if action in ("post_add", "post_remove", "post_clear"):
+        _end_sessions_on_commit(instance.user_id)
+
+
+@receiver(post_delete, sender=AgentLink)
+def close_sockets_on_unlink(sender: Any, instance: AgentLink, **kwargs: Any) -> None:
+    _end_sessions_on_commit(instance.user_id)
+
+
+@receiver(post_delete, sender=User)
+def close_sockets_on_user_deletion(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _end_sessions_on_commit(instance.pk)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 
 from wallboard.accounts.access import can_supervise, visible_accounts
 from wallboard.actions.models import AuditEntry
-from wallboard.actions.service import perform
+from wallboard.actions.service import Outcome, perform
 from wallboard.monitoring.models import ProviderAccount
 
 
@@ -18,13 +22,25 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     """Run an action and answer with a feedback fragment; its status says how it went.
 
     Refusals are 403 (not a redirect to the login page): the caller is a script, not a page.
+    Over the user's ``ACTION_RATE_LIMIT`` the answer is 429 and the vendor is not called.
     """
     if not request.user.is_authenticated:
         return HttpResponseForbidden(_("Sign in first."))
     account = get_object_or_404(ProviderAccount, pk=account_id)
     if not visible_accounts(request.user).filter(pk=account.pk).exists():
         return HttpResponseForbidden(_("You are not allowed to act on this account."))
-    outcome = perform(request.user, account, action, request.POST.dict())
+    usage = get_usage(
+        request, group="actions", key="user", rate=settings.ACTION_RATE_LIMIT, increment=True
+    )
+    if usage is not None and usage["should_limit"]:
+        outcome = Outcome(
+            False,
+            HTTPStatus.TOO_MANY_REQUESTS,
+            _("Too many actions in a short time: nothing was sent. Try again in %(seconds)s s.")
+            % {"seconds": max(usage["time_left"], 1)},
+        )
+    else:
+        outcome = perform(request.user, account, action, request.POST.dict())
     return render(
         request,
         "actions/feedback.html",

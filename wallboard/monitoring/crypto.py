@@ -47,6 +47,15 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
+def is_current(token: str) -> bool:
+    """Is ``token`` encrypted with the newest key (so rotating it would change nothing)?"""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode()).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 if TYPE_CHECKING:
     _SecretsField = models.TextField[dict[str, str], dict[str, str]]
     _SecretField = models.TextField[str, str]
@@ -54,7 +63,11 @@ else:
     _SecretsField = _SecretField = models.TextField
 
 
-class EncryptedJSONField(_SecretsField):
+class EncryptedField:
+    """Marks a field whose column holds a Fernet token (found by ``rotate_encryption_key``)."""
+
+
+class EncryptedJSONField(EncryptedField, _SecretsField):
     """A dict of secrets stored as one Fernet token; ``{}`` when empty."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, str]:
@@ -75,7 +88,7 @@ class EncryptedJSONField(_SecretsField):
         return encrypt(json.dumps(value or {}, sort_keys=True))
 
 
-class EncryptedTextField(_SecretField):
+class EncryptedTextField(EncryptedField, _SecretField):
     """One secret string (an agent's PIN); ``""`` when empty."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
