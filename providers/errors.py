@@ -51,6 +51,14 @@ class ProviderUnavailableError(ProviderError):
         self.retry_after_s = retry_after_s
 
 
+class NoReplyError(ProviderUnavailableError):
+    """No HTTP reply at all: refused, reset or timed out.
+
+    A snapshot stops at the first one: the host's other endpoints would keep the poll
+    waiting a timeout each (past the poll's lease) for the same answer.
+    """
+
+
 class ProviderBadResponseError(ProviderError):
     """The reply could not be read: wrong format, wrong types, hostile or oversized."""
 

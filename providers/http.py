@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import httpx
 
 from .errors import (
+    NoReplyError,
     ProviderAuthError,
     ProviderBadResponseError,
     ProviderUnavailableError,
@@ -66,16 +67,22 @@ def request(
                     f"The provider answered HTTP {response.status_code} on {path}.",
                     code=str(response.status_code),
                 )
+            too_large = ProviderBadResponseError(
+                f"The reply from {path} is larger than {max_bytes // 1024 // 1024} MB."
+            )
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise too_large  # not worth reading
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
                 if len(body) > max_bytes:
-                    raise ProviderBadResponseError(
-                        f"The reply from {path} is larger than {max_bytes // 1024 // 1024} MB."
-                    )
+                    raise too_large
             return bytes(body)
     except httpx.TimeoutException as err:
-        raise ProviderUnavailableError(f"The provider did not answer in time on {path}.") from err
+        raise NoReplyError(f"The provider did not answer in time on {path}.") from err
+    except httpx.TransportError as err:
+        raise NoReplyError(f"The provider cannot be reached ({type(err).__name__}).") from err
     except httpx.HTTPError as err:
         raise ProviderUnavailableError(
             f"The provider cannot be reached ({type(err).__name__})."

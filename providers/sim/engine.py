@@ -68,7 +68,7 @@ import random
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -361,6 +361,9 @@ class CallCenter:
                 SimPause("7", "10", "Lunch", PauseType.NORMAL, False),
             )
         }
+        if self.config.names == "hostile":
+            for pause_id, title in (("3", HOSTILE_NAMES[2]), ("6", HOSTILE_NAMES[1])):
+                self.pauses[pause_id] = replace(self.pauses[pause_id], title=title)
         self.wrap_pause_id = "2"
         self._normal_pause_ids = [p.id for p in self.pauses.values() if p.type is PauseType.NORMAL]
         self._by_login: dict[str, str] = {}
@@ -375,6 +378,8 @@ class CallCenter:
         for i in range(1, cfg.queues + 1):
             base = QUEUE_NAMES[(i - 1) % len(QUEUE_NAMES)]
             name = base if i <= len(QUEUE_NAMES) else f"{base} {(i - 1) // len(QUEUE_NAMES) + 1}"
+            if cfg.names == "hostile" and i % 2 == 0:
+                name = f"{HOSTILE_NAMES[(i // 2) % len(HOSTILE_NAMES)]} {i}"
             queue = SimQueue(
                 id=str(i), number=str(2000 + i - 1), name=name, capacity=cfg.queue_capacity
             )
@@ -531,7 +536,10 @@ class CallCenter:
     # ------------------------------------------------------------------ call flow
 
     def _random_caller(self) -> str:
-        return f"{self._rng.choice('234567')}{self._rng.randrange(10**8):08d}"
+        number = f"{self._rng.choice('234567')}{self._rng.randrange(10**8):08d}"
+        if self.config.names == "hostile" and int(number) % 3 == 0:
+            return HOSTILE_NAMES[int(number) % len(HOSTILE_NAMES)]
+        return number
 
     def _random_caller_name(self) -> str | None:
         roll = self._rng.random()

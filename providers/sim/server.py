@@ -6,9 +6,12 @@
         httpx.get(f"{server.url}/api/4.1/RTUsersState/json?access_token=…")
 
 ``server.faults`` injects failures for reliability tests (delay, HTTP status with
-``Retry-After``, a raw body override such as an HTML error page or truncated JSON, or a
-refused connection), optionally only for paths containing one of ``faults.paths``.
-``server.request_counts`` counts requests per path (query string excluded).
+``Retry-After``, a raw body override such as an HTML error page or truncated JSON, a
+connection closed without a reply, or older replies played back), optionally only for
+requests whose path or query string contains one of ``faults.paths`` (VoIPSUN names its
+endpoints in the query: ``action=listcalls``). ``server.request_counts`` counts requests per
+path (query string excluded). ``server.recording``, when set to a dict, keeps the last reply
+to every distinct request (see ``request_key``), for ``faults.replay`` to send again later.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_FAULT_BODY = b"<html><body><h1>Service Unavailable</h1></body></html>"
@@ -60,6 +63,12 @@ class SimResponse:
 App = Callable[[SimRequest], SimResponse]
 
 
+def request_key(request: SimRequest) -> str:
+    """The method, path and parameters of a request: equal for a repeated request."""
+    params = sorted((name, value) for name, values in request.params().items() for value in values)
+    return f"{request.method} {request.path}?{urlencode(params)}"
+
+
 @dataclass
 class Faults:
     """What the server does wrong on purpose. All off by default; ``clear()`` resets."""
@@ -69,14 +78,18 @@ class Faults:
     retry_after: int | None = None
     body: bytes | None = None
     refuse: bool = False
+    # Replies by ``request_key``, sent instead of the app's (an old reply played again).
+    replay: Mapping[str, SimResponse] | None = None
     paths: tuple[str, ...] | None = None
 
     def clear(self) -> None:
         self.delay_s = self.status = self.retry_after = self.body = self.paths = None
+        self.replay = None
         self.refuse = False
 
-    def applies_to(self, path: str) -> bool:
-        return self.paths is None or any(part in path for part in self.paths)
+    def applies_to(self, target: str) -> bool:
+        """``target`` is the request's path with its query string."""
+        return self.paths is None or any(part in target for part in self.paths)
 
     @property
     def active(self) -> bool:
@@ -84,6 +97,7 @@ class Faults:
             self.delay_s is not None
             or self.status is not None
             or self.body is not None
+            or self.replay is not None
             or self.refuse
         )
 
@@ -94,6 +108,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the default request log."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._handle()
@@ -118,8 +142,16 @@ class _Handler(BaseHTTPRequestHandler):
         if raw and "application/x-www-form-urlencoded" in headers.get("content-type", ""):
             form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
+        request = SimRequest(
+            method=self.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            form=form,
+            headers=headers,
+        )
+        key = request_key(request)
         faults = owner.faults
-        if faults.active and faults.applies_to(parts.path):
+        if faults.active and faults.applies_to(f"{parts.path}?{parts.query}"):
             if faults.delay_s:
                 time.sleep(faults.delay_s)
             if faults.refuse:
@@ -137,18 +169,16 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 self._send(SimResponse(faults.status or 200, body, content_type, extra))
                 return
+            if faults.replay is not None and key in faults.replay:
+                self._send(faults.replay[key])
+                return
 
-        request = SimRequest(
-            method=self.command,
-            path=parts.path,
-            query=parse_qs(parts.query, keep_blank_values=True),
-            form=form,
-            headers=headers,
-        )
         try:
             response = owner.app(request)
         except Exception:  # a simulator bug must show as a 500, not kill the thread
             response = SimResponse(500, b"simulator error", "text/plain")
+        if owner.recording is not None:
+            owner.recording[key] = response
         self._send(response)
 
     def _send(self, response: SimResponse) -> None:
@@ -171,6 +201,19 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: SimulatorServer
 
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        """End kept-alive connections too, so a stopped server answers nothing at all."""
+        with self.connections_lock:
+            connections, self.connections = self.connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
 
 class SimulatorServer:
     """Serve one simulator app on ``host:port`` (port 0 picks a free port)."""
@@ -181,6 +224,7 @@ class SimulatorServer:
         self.port = port
         self.faults = Faults()
         self.request_counts: Counter[str] = Counter()
+        self.recording: dict[str, SimResponse] | None = None
         self._counts_lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -220,6 +264,7 @@ class SimulatorServer:
             return
         httpd.shutdown()
         httpd.server_close()
+        httpd.close_connections()
         if thread is not None:
             thread.join(timeout=5)
         self._httpd = self._thread = None

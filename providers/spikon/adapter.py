@@ -29,6 +29,7 @@ import httpx
 
 from ..base import AccountConfig, AgentRef, Capability, ConfigField, Provider
 from ..errors import (
+    NoReplyError,
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
@@ -220,7 +221,8 @@ class SpikonProvider(Provider):
 
         Without the campaign list nothing can be read, so its failure raises. A campaign whose
         monitor fails keeps its name only and marks queues, agents and waiting calls failed; a
-        failed agent list marks agents failed. A refused key or a rate limit raises at once.
+        failed agent list marks agents failed. A refused key, a rate limit or no reply at all
+        raises at once.
         """
         taken_at = self._clock()
         campaigns = self._read("cc_campaigns/list", parse.parse_campaigns)
@@ -230,10 +232,11 @@ class SpikonProvider(Provider):
         def note(err: ProviderError, where: str, *parts: Endpoint) -> None:
             if isinstance(err, ProviderAuthError):
                 raise err
-            if isinstance(err, ProviderUnavailableError) and (
-                err.retry_after_s is not None or err.code == "429"
+            if isinstance(err, NoReplyError) or (
+                isinstance(err, ProviderUnavailableError)
+                and (err.retry_after_s is not None or err.code == "429")
             ):
-                raise err  # the vendor asked us to slow down: do not send the rest
+                raise err  # slow down, or no reply at all: do not send the rest
             failed.update(parts)
             errors.append(f"{where}: {err}")
 

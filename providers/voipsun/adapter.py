@@ -22,6 +22,7 @@ import httpx
 
 from ..base import AccountConfig, AgentRef, Capability, ConfigField, ListenMode, Provider
 from ..errors import (
+    NoReplyError,
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
@@ -190,8 +191,8 @@ class VoipsunProvider(Provider):
         → agents, ``listcalls`` → calls) in ``Snapshot.failed`` with its message in
         ``errors``; a failed ``sipstatus`` only adds its message (statuses stay readable
         without it). Errno 100 also means "no permission for this action", so it fails only
-        its part too; when every request fails (wrong credentials) or the PBX asks us to
-        slow down, the first error is raised instead.
+        its part too; when every request fails (wrong credentials), the PBX asks us to
+        slow down or does not answer at all, the first error is raised instead.
         """
         names = self.queue_names
         if not names:
@@ -207,7 +208,11 @@ class VoipsunProvider(Provider):
             try:
                 return read()
             except ProviderUnavailableError as err:
-                if err.retry_after_s is not None or err.code == "429":
+                if (
+                    err.retry_after_s is not None
+                    or err.code == "429"
+                    or isinstance(err, NoReplyError)
+                ):
                     raise
                 failed.update(endpoints)
                 errors.append(err)
@@ -432,7 +437,7 @@ def _scrubbed(err: ProviderError, secrets: list[str]) -> ProviderError:
     for secret in secrets:
         message = message.replace(secret, "***")
     if isinstance(err, ProviderUnavailableError):
-        return ProviderUnavailableError(message, code=err.code, retry_after_s=err.retry_after_s)
+        return type(err)(message, code=err.code, retry_after_s=err.retry_after_s)
     return type(err)(message, code=err.code)
 
 

@@ -124,3 +124,38 @@ def test_stop_closes_the_port() -> None:
     running.stop()
     with pytest.raises(httpx.TransportError):
         httpx.get(url, timeout=2)
+
+
+def test_stop_ends_kept_alive_connections_and_start_serves_again() -> None:
+    running = SimulatorServer(echo).start()
+    with httpx.Client() as client:
+        assert client.get(f"{running.url}/x").status_code == 200
+        running.stop()
+        with pytest.raises(httpx.TransportError):
+            client.get(f"{running.url}/x", timeout=2)
+        running.start()
+        try:
+            assert client.get(f"{running.url}/x").status_code == 200
+        finally:
+            running.stop()
+
+
+def test_faults_match_the_query_string(server: SimulatorServer) -> None:
+    server.faults.status = 503
+    server.faults.paths = ("action=listcalls",)
+    url = f"{server.url}/api/api.php"
+    assert httpx.get(url, params={"action": "listcalls"}).status_code == 503
+    assert httpx.get(url, params={"action": "sipstatus"}).status_code == 200
+
+
+def test_recorded_replies_are_played_back_per_request(server: SimulatorServer) -> None:
+    url = f"{server.url}/api"
+    server.recording = {}
+    first = httpx.get(url, params={"a": "1"}).json()
+    httpx.post(url, data={"b": "2"})
+    assert len(server.recording) == 2
+    server.faults.replay, server.recording = dict(server.recording), None
+    server.app = broken
+    assert httpx.get(url, params={"a": "1"}).json() == first
+    assert httpx.post(url, data={"b": "2"}).json()["form"] == {"b": ["2"]}
+    assert httpx.get(url, params={"a": "other"}).status_code == 500, "not recorded: the app"
