@@ -6,3 +6,8 @@ class LiveConfig(AppConfig):
     name = "wallboard.live"
     label = "live"
     verbose_name = _("Live updates")
+
+    def ready(self) -> None:
+        from wallboard.live.outage import mute_receive_task_repeats
+
+        mute_receive_task_repeats()

@@ -16,6 +16,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 log = logging.getLogger("wallboard.push")
 
@@ -71,10 +72,41 @@ def send_to_group(group: str, message: dict[str, Any], timeout_s: float = 5.0) -
     layer = get_channel_layer()
     if layer is None:
         return
-    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _sender_loop())
-    try:
-        future.result(timeout_s)
-    except FutureTimeout:
-        log.warning("push to %s timed out", group)
-    except Exception:
-        log.exception("push to %s failed", group)
+    # After a Redis restart the first send fails on a dead pooled connection; the
+    # second one reconnects.
+    for attempt in (1, 2):
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _sender_loop())
+        try:
+            future.result(timeout_s)
+        except FutureTimeout:
+            future.cancel()
+            _failed(f"push to {group} timed out")
+            return
+        except (ConnectionError, OSError, RedisConnectionError) as exc:
+            if attempt == 2:
+                _failed(f"push to {group} failed: {exc}")
+                return
+        except Exception:
+            log.exception("push to %s failed", group)
+            return
+        else:
+            _recovered()
+            return
+
+
+_failing = False
+
+
+def _failed(reason: str) -> None:
+    """One log line when pushing starts failing, not one per message."""
+    global _failing
+    if not _failing:
+        log.warning("%s; browsers resync when pushes resume", reason)
+    _failing = True
+
+
+def _recovered() -> None:
+    global _failing
+    if _failing:
+        log.info("pushing to browsers works again")
+    _failing = False
