@@ -31,6 +31,8 @@ from wallboard.monitoring.scheduler import EmbeddedScheduler
 SEQ = re.compile(r'data-seq="(\d+)"')
 BENCH_SEQ = 10_000_000  # far above any real sequence number of the account
 DELIVERY_TIMEOUT_S = 5.0
+# A socket whose full state has not come by then counts as refused (a bench never hangs).
+FULL_STATE_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -74,9 +76,13 @@ class Crowd:
                     return
                 viewer = Viewer(client)
                 # Wait for the full state sent on connect, so the delta is not queued behind it.
-                first = await client.recv()
+                try:
+                    first = await asyncio.wait_for(client.recv(), FULL_STATE_TIMEOUT_S)
+                except TimeoutError:
+                    first = None
                 if first is None:
                     self.refused += 1
+                    await client.close()
                     return
                 viewer.messages = 1
                 viewer.task = asyncio.create_task(viewer.read())

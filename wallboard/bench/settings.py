@@ -17,8 +17,11 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from wallboard.settings import *  # noqa: F403
 
-# Per run, so two runs at once never see each other's messages.
-BENCH_CHANNEL_PREFIX = f"wallboard-bench-{os.getpid()}"
+# Per run, so two runs at once never see each other's messages; the servers the run starts
+# inherit it.
+BENCH_CHANNEL_PREFIX = os.environ.setdefault(
+    "BENCH_CHANNEL_PREFIX", f"wallboard-bench-{os.getpid()}"
+)
 # The production layer (wallboard.settings) with a prefix of its own.
 CHANNEL_LAYERS = {
     "default": {
