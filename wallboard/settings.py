@@ -7,6 +7,7 @@ channel layer, in-process poll scheduler): that is ``manage.py demo``.
 from __future__ import annotations
 
 import re
+import warnings
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -209,6 +210,14 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# WhiteNoise hands Django's ASGI handler a file iterator, which Django reads in a worker
+# thread and warns about on every static file; the files are small, cached for a year by
+# browsers (hashed names), and served once per screen, so the warning is only noise.
+warnings.filterwarnings(
+    "ignore",
+    message="StreamingHttpResponse must consume synchronous iterators",
+    module="django.core.handlers.asgi",
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
