@@ -221,7 +221,3 @@ class Provider(ABC):
     def originate(self, agent: AgentRef, number: str) -> None:
         self.require(Capability.CLICK_TO_CALL)
         raise NotImplementedError
-
-    def local_to_utc(self, value: datetime) -> datetime:
-        """Vendor timestamps are naive local times of the account's time zone."""
-        return value.replace(tzinfo=self.config.tz).astimezone(zoneinfo.ZoneInfo("UTC"))

@@ -150,41 +150,15 @@ class Cluster:
         process = self._spawn(name, web_server_command(port))
         return WebServer(process, port)
 
+    def _celery(self, name: str, *args: str) -> Process:
+        argv = [sys.executable, "-m", "celery", "-A", "wallboard", *args, "--loglevel", "INFO"]
+        return self._spawn(name, argv)
+
     def worker(self, name: str) -> Process:
-        return self._spawn(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "wallboard",
-                "worker",
-                "--concurrency",
-                "2",
-                "--hostname",
-                f"{name}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-        )
+        return self._celery(name, "worker", "--concurrency", "2", "--hostname", f"{name}@%h")
 
     def beat(self, name: str) -> Process:
-        return self._spawn(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "wallboard",
-                "beat",
-                "--schedule",
-                str(self.log_dir / f"{name}-schedule"),
-                "--loglevel",
-                "INFO",
-            ],
-        )
+        return self._celery(name, "beat", "--schedule", str(self.log_dir / f"{name}-schedule"))
 
     def kill_all(self) -> None:
         for process in self.processes:

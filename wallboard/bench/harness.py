@@ -120,10 +120,6 @@ def record_replies(bench: Bench) -> dict[str, bytes]:
     return transport.replies
 
 
-def replay_client(replies: dict[str, bytes]) -> httpx.Client:
-    return httpx.Client(transport=ReplayTransport(replies))
-
-
 # -- pushes ---------------------------------------------------------------------------------
 
 
