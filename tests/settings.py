@@ -38,6 +38,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from wallboard.settings import *  # noqa: E402, F403
 
 SERVICES_AVAILABLE = SERVICES
+# The tests share the tools' process and WebSocket harness and run their commands.
+INSTALLED_APPS = [*INSTALLED_APPS, "tools"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Threads that touch the database (async consumers, the push loop) must not keep
 # connections open past the test, or the test database cannot be dropped.

@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "wallboard.accounts",
     "wallboard.actions",
     "wallboard.reports",
-    "wallboard.bench",
+    "wallboard.wiring",
 ]
 
 MIDDLEWARE = [
@@ -163,12 +163,12 @@ CELERY_BEAT_SCHEDULE = {
     # A dispatch nobody ran within its second is worthless: the next one claims the same
     # accounts, so a worker starting after an outage does not run a backlog of them.
     "dispatch-polls": {
-        "task": "wallboard.monitoring.tasks.dispatch_polls",
+        "task": "wallboard.dispatch_polls",
         "schedule": 1.0,
         "options": {"expires": 1.0},
     },
     # Batched deletes of history past retention (docs/decisions/020-history-retention.md).
-    "prune-history": {"task": "wallboard.reports.tasks.prune_history", "schedule": 3600.0},
+    "prune-history": {"task": "wallboard.prune_history", "schedule": 3600.0},
 }
 
 # Polling: the default interval, the back-off cap, and how long a claimed poll may run before

@@ -4,7 +4,6 @@ real headless Chromium."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from wallboard.bench.server import APP, command, free_port, wait_for_port
-from wallboard.bench.server import stop as stop_process
+from tools.processes import APP, Process, free_port, web_command
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,24 +22,10 @@ class Servers:
     it again on the same port, as a deploy does."""
 
     def __init__(self) -> None:
-        self.procs: dict[str, tuple[subprocess.Popen[bytes], list[str]]] = {}
+        self.procs: dict[str, Process] = {}
 
     def __call__(self, *flags: str, app: str = APP) -> str:
         url = f"http://127.0.0.1:{free_port()}"
-        self._start(url, command("uvicorn", self._port(url), *flags, app=app))
-        return url
-
-    def stop(self, url: str) -> None:
-        stop_process(self.procs[url][0])
-
-    def start_again(self, url: str) -> None:
-        self._start(url, self.procs[url][1])
-
-    def stop_all(self) -> None:
-        for proc, _ in self.procs.values():
-            stop_process(proc)
-
-    def _start(self, url: str, argv: list[str]) -> None:
         db = connection.settings_dict
         env = {
             **os.environ,
@@ -50,9 +34,21 @@ class Servers:
             "REDIS_URL": settings.REDIS_URL or "",
             "PYTHONPATH": str(ROOT),
         }
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env)
-        self.procs[url] = (proc, argv)
-        wait_for_port(self._port(url), proc)
+        self.procs[url] = Process(
+            "uvicorn", web_command("uvicorn", self._port(url), *flags, app=app), env
+        )
+        self.start_again(url)
+        return url
+
+    def stop(self, url: str) -> None:
+        self.procs[url].stop(10)
+
+    def start_again(self, url: str) -> None:
+        self.procs[url].start().wait_for_port(self._port(url))
+
+    def stop_all(self) -> None:
+        for process in self.procs.values():
+            process.stop(10)
 
     @staticmethod
     def _port(url: str) -> int:

@@ -10,7 +10,7 @@ from providers.model import AgentStatus
 from tests.browser.conftest import StartServer
 from tests.conftest import Sim, make_account, make_user
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -37,7 +37,7 @@ def test_an_agent_tile_updates_without_a_reload(
     asgi_server: StartServer, browser: Any, daktela_sim: Sim
 ) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll(account)
     page = _open_board(browser, asgi_server(), account)
     engine = daktela_sim.engine
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
@@ -47,7 +47,7 @@ def test_an_agent_tile_updates_without_a_reload(
     page.evaluate("window.__sameDocument = true")
 
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
-    poll_once(account)
+    poll(account)
 
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)
     assert "Lunch" in tile.inner_text()
@@ -60,7 +60,7 @@ def test_a_queues_agent_counts_follow_an_agent_change(
 ) -> None:
     sim = start_sim("daktela", calls_per_min_per_queue=0, pause_rate_per_hour=0)
     account = make_account(sim)
-    poll_once(account)
+    poll(account)
     page = _open_board(browser, asgi_server(), account)
     agent_id = next(a.id for a in sim.engine.truth().agents if a.status is AgentStatus.IDLE)
     agent = Agent.objects.get(account=account, vendor_id=agent_id)
@@ -72,7 +72,7 @@ def test_a_queues_agent_counts_follow_an_agent_change(
     page.evaluate(f"document.getElementById('queue-{queue.pk}').dataset.kept = '1'")
 
     sim.engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
-    poll_once(account)
+    poll(account)
 
     queue.refresh_from_db()
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)
@@ -84,7 +84,7 @@ def test_the_board_reconnects_after_a_normal_close(
     asgi_server: StartServer, browser: Any, daktela_sim: Sim
 ) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll(account)
     # This server closes every socket with code 1000 two seconds after accepting it.
     page = _open_board(browser, asgi_server(app="tests.browser.closing_asgi:application"), account)
     page.wait_for_function("() => window.__opens >= 2", timeout=15_000)
@@ -94,7 +94,7 @@ def test_the_board_reconnects_after_a_normal_close(
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
     agent = Agent.objects.get(account=account, vendor_id=agent_id)
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="6")
-    poll_once(account)
+    poll(account)
     # Delivered live, or by the full state sent on the next reconnect: either way it shows.
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=10_000)
 
@@ -112,7 +112,7 @@ def test_a_silent_account_says_it_is_not_live(
     monkeypatch.setenv("LIVE_HEARTBEAT_S", "1")  # the server's: silence after 3 s
     settings.LIVE_HEARTBEAT_S = 0  # this process's polls: a heartbeat every time
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll(account)
     page = _open_board(browser, asgi_server(), account)
     banner = page.locator(f"#silent-{account.pk}")
     assert banner.is_hidden()
@@ -121,5 +121,5 @@ def test_a_silent_account_says_it_is_not_live(
     assert "Not live" in banner.inner_text()
     assert page.locator(f"#silent-{account.pk} time").inner_text().count(":") == 2
 
-    poll_once(account)
+    poll(account)
     banner.wait_for(state="hidden", timeout=5_000)

@@ -13,7 +13,7 @@ from tests.browser.conftest import StartServer
 from tests.conftest import Sim, make_account, make_user
 from tests.wallboard.test_i18n import ensure_catalogs
 from wallboard.monitoring.models import Agent
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -33,7 +33,7 @@ def paused_spikon_agent(start_sim: Callable[..., Sim]) -> Agent:
     account = make_account(sim)
     idle = next(a for a in sim.engine.truth().agents if a.status is AgentStatus.IDLE)
     sim.engine.set_status(idle.id, AgentStatus.PAUSED)
-    assert poll_once(account).ok
+    assert poll(account).ok
     make_user("vedouci", "supervisor", accounts=(account,), password="demo")
     agent = Agent.objects.get(account=account, login=idle.login)
     assert agent.status == AgentStatus.PAUSED

@@ -12,7 +12,7 @@ from tests.browser.conftest import Servers
 from tests.browser.test_board import _open_board
 from tests.conftest import Sim, make_account
 from wallboard.monitoring.models import Agent
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -21,7 +21,7 @@ def test_the_board_reconnects_after_a_server_restart_and_shows_what_changed(
     asgi_server: Servers, browser: Any, daktela_sim: Sim
 ) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll(account)
     url = asgi_server()
     page = _open_board(browser, url, account)
     engine = daktela_sim.engine
@@ -33,7 +33,7 @@ def test_the_board_reconnects_after_a_server_restart_and_shows_what_changed(
     page.wait_for_selector("#connection[data-state=closed]", timeout=10_000)
     # Published while no server holds the page's socket: only the reconnect can bring it.
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
-    poll_once(account)
+    poll(account)
     asgi_server.start_again(url)
 
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=60_000)

@@ -14,8 +14,7 @@ from tests.browser.conftest import StartServer
 from tests.conftest import Sim, make_account, make_user
 from wallboard.dashboards.models import Board, TvLink
 from wallboard.monitoring.models import ActiveCall, Agent, Membership, ProviderAccount, Queue
-from wallboard.monitoring.poll import poll_once
-from wallboard.monitoring.scheduler import EmbeddedScheduler
+from wallboard.wiring.pipeline import embedded_scheduler, poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -48,9 +47,9 @@ class Live:
 def live(asgi_server: StartServer, browser: Any, daktela_sim: Sim) -> Iterator[Live]:
     daktela_sim.advance(90)
     account = make_account(daktela_sim, poll_interval_s=1)
-    poll_once(account)
+    poll(account)
     # The poller runs here, as the embedded demo runs it; pushes reach the web server through Redis.
-    scheduler = EmbeddedScheduler(tick_s=0.1).start()
+    scheduler = embedded_scheduler(tick_s=0.1).start()
     try:
         yield Live(asgi_server(), daktela_sim, account, browser)
     finally:
@@ -158,7 +157,7 @@ def test_a_tv_fits_a_hundred_agents_on_1080p_and_shows_alarms(
 ) -> None:
     sim = start_sim("daktela", agents=100, queues=5, calls_per_min_per_queue=0.0)
     account = make_account(sim)
-    poll_once(account)
+    poll(account)
     queue = Queue.objects.filter(account=account).order_by("pk").first()
     board = Board.objects.create(name="Floor", waiting_warn=1, waiting_alarm=2)
     board.accounts.add(account)
@@ -171,7 +170,7 @@ def test_a_tv_fits_a_hundred_agents_on_1080p_and_shows_alarms(
     assert page.locator(".level[data-level='2']").count() == 0
     for _ in range(2):
         sim.engine.add_waiting_call(queue.vendor_id, "226211245")
-    poll_once(account)
+    poll(account)
     level = page.locator(f"#level-{board.pk}-q{queue.pk}")
     level.wait_for(state="attached")
     page.wait_for_function(

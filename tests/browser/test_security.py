@@ -13,8 +13,7 @@ from tests.browser.conftest import StartServer
 from tests.conftest import Sim, make_account, make_user
 from wallboard.dashboards.models import Board, TvLink
 from wallboard.monitoring.models import Agent, ProviderAccount
-from wallboard.monitoring.poll import poll_once
-from wallboard.monitoring.scheduler import EmbeddedScheduler
+from wallboard.wiring.pipeline import embedded_scheduler, poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -69,8 +68,8 @@ def served(
 ) -> Iterator[tuple[str, ProviderAccount, Sim]]:
     daktela_sim.advance(90)
     account = make_account(daktela_sim, poll_interval_s=1)
-    assert poll_once(account).ok
-    scheduler = EmbeddedScheduler(tick_s=0.1).start()
+    assert poll(account).ok
+    scheduler = embedded_scheduler(tick_s=0.1).start()
     try:
         yield asgi_server(), account, daktela_sim
     finally:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import threading
 
-from wallboard.bench.server import free_port
+from tools.processes import free_port
 
 
 class PostgresFaultProxy:

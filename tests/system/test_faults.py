@@ -18,10 +18,10 @@ from providers.sim.engine import ManualClock
 from tests.system.conftest import System, make_accounts, tv_link
 from tests.system.processes import Process, wait_until
 from tests.system.recorder import RecordingSimulator, assert_one_poll_at_a_time, overlapping
+from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.diff import diff, normalise
 from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount
-from wallboard.monitoring.poll import build_provider
-from wallboard.monitoring.store import load_state
+from wallboard.monitoring.read_model import load_state
 
 pytestmark = [pytest.mark.system, pytest.mark.services]
 

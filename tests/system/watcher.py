@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from wallboard.bench.wsclient import HandshakeError, WebSocketClient
+from tools.wsclient import HandshakeError, WebSocketClient
 
 SEQ_MARKER = re.compile(r'<div id="seq-(\d+)"[^>]*?data-seq="(\d+)"([^>]*)>')
 

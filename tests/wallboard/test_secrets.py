@@ -19,7 +19,7 @@ from providers.voipsun.simulator import account_settings as voipsun_settings
 from tests.conftest import make_account, make_user
 from wallboard.actions.service import perform
 from wallboard.monitoring.models import Agent, ProviderAccount
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +58,7 @@ def test_a_refused_secret_appears_nowhere(
 ) -> None:
     sim = start_sim(vendor)
     good = make_account(sim, name="good")
-    assert poll_once(good).ok
+    assert poll(good).ok
     Agent.objects.filter(account=good).update(vendor_number="77")
     for agent in Agent.objects.filter(account=good):
         agent.pin = PIN
@@ -67,7 +67,7 @@ def test_a_refused_secret_appears_nowhere(
     wrong.secrets = {**wrong.secrets, secret_field: SECRET}
     wrong.save()
     with caplog.at_level(logging.DEBUG):
-        result = poll_once(wrong)
+        result = poll(wrong)
     assert not result.ok
     texts = [result.error or "", ProviderAccount.objects.get(pk=wrong.pk).last_error]
     texts += [r.getMessage() for r in caplog.records]
@@ -95,7 +95,7 @@ def test_a_poll_and_an_action_log_no_credential_even_at_debug(
         )
         pins = [pin for _, pin in agent_credentials(engine).values()]
         with caplog.at_level(logging.DEBUG):
-            assert poll_once(account).ok
+            assert poll(account).ok
             agent = Agent.objects.filter(account=account, status="IDLE").first()
             assert agent is not None
             reason = account.pause_reasons.exclude(type="wrap").first()

@@ -6,6 +6,3 @@ class AccountsConfig(AppConfig):
     name = "wallboard.accounts"
     label = "accounts"
     verbose_name = _("People and roles")
-
-    def ready(self) -> None:
-        from wallboard.accounts import signals  # noqa: F401 - connects the receivers

@@ -25,8 +25,9 @@ from wallboard.accounts.access import can_act, role_of
 from wallboard.accounts.models import Profile
 from wallboard.actions.models import AuditEntry
 from wallboard.actions.specs import ACTIONS, ActionSpec
+from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
-from wallboard.monitoring.poll import build_provider, request_poll
+from wallboard.monitoring.scheduler import request_poll
 
 log = logging.getLogger("wallboard.actions")
 

@@ -2,8 +2,9 @@
 
 A level rises at once and falls only after the lower level has held for the cool-down
 (``ALERT_COOLDOWN_S``), so a queue hovering around a limit does not flap. Levels are stored
-(``Alert``) only when they or their pending change move, and pushed to the board's group as
-tiny markers next to the (shared) queue tiles.
+(``Alert``) only when they or their pending change move; the levels that changed are pushed
+(``wallboard.live.publish.publish_alerts``) to the board's group as tiny markers next to the
+(shared) queue tiles.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from wallboard.dashboards.models import Alert, Board, Level, QueueThreshold
-from wallboard.live.push import board_group, send_to_group
 from wallboard.monitoring.models import ProviderAccount, Queue
 
 BOARD = "dashboards/board.html"
@@ -93,7 +93,8 @@ def settle(alert: Alert, observed: Level, now: datetime, cooldown: timedelta) ->
     return True
 
 
-def _marker(alert: Alert) -> str:
+def alert_marker(alert: Alert) -> str:
+    """The marker a board's screens read a level from (the tile styles follow it)."""
     where = f"q{alert.queue_id}" if alert.queue_id else f"a{alert.account_id}"
     context = {
         "level_id": f"level-{alert.board_id}-{where}",
@@ -105,7 +106,8 @@ def _marker(alert: Alert) -> str:
 
 
 def evaluate_account(account_pk: int, now: datetime | None = None) -> dict[int, list[Alert]]:
-    """Re-evaluate every board showing this account; push and return what changed."""
+    """Re-evaluate every board showing this account; store and return, by board, the
+    alerts whose shown level changed."""
     now = now or timezone.now()
     cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
     boards = list(Board.objects.filter(accounts=account_pk).prefetch_related("queues"))
@@ -135,9 +137,6 @@ def evaluate_account(account_pk: int, now: datetime | None = None) -> dict[int, 
                 changed.setdefault(board.pk, []).append(alert)
             if (alert.pk, alert.level, alert.pending_level, alert.pending_since) != before:
                 alert.save()
-    for board_pk, alerts in changed.items():
-        html = "".join(_marker(a) for a in alerts)
-        send_to_group(board_group(board_pk), {"type": "board.update", "html": html})
     return changed
 
 

@@ -71,12 +71,10 @@ class TvLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
     def revoke(self) -> None:
-        """End this link now, including the sockets of TVs showing it."""
-        from wallboard.live.push import end_sessions, tv_group
-
+        """End this link now; the sockets of TVs showing it close on commit
+        (``wallboard.live.signals``)."""
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
-        end_sessions(tv_group(self.pk))
 
     @classmethod
     def from_token(cls, token: str) -> TvLink | None:

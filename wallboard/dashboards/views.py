@@ -24,10 +24,10 @@ from wallboard.accounts.access import (
 )
 from wallboard.accounts.models import Profile, Role
 from wallboard.actions.specs import ACTIONS, LISTEN_LABELS
-from wallboard.dashboards.fragments import BoardView, with_calls
 from wallboard.dashboards.models import TvLink
+from wallboard.dashboards.selection import BoardView, with_calls
+from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.models import ActiveCall, Agent, Membership, PauseReason, Queue
-from wallboard.monitoring.poll import build_provider
 from wallboard.monitoring.state import state_json
 
 

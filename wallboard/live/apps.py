@@ -8,6 +8,7 @@ class LiveConfig(AppConfig):
     verbose_name = _("Live updates")
 
     def ready(self) -> None:
+        from wallboard.live import signals  # noqa: F401 - connects the receivers
         from wallboard.live.outage import mute_receive_task_repeats
 
         mute_receive_task_repeats()

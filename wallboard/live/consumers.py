@@ -20,8 +20,9 @@ from channels.layers import get_channel_layer
 from django.utils import translation
 
 from wallboard.accounts.access import linked_agent, visible_accounts
-from wallboard.dashboards.fragments import BoardView, render_agent_tiles, render_sections
 from wallboard.dashboards.models import TvLink
+from wallboard.dashboards.selection import BoardView
+from wallboard.dashboards.updates import render_agent_tiles, render_sections
 from wallboard.live.push import account_group, agent_group, board_group, tv_group, user_group
 from wallboard.monitoring.models import Agent
 

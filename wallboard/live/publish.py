@@ -8,10 +8,13 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from wallboard.accounts.models import AgentLink
-from wallboard.dashboards.fragments import Update, seq_marker
-from wallboard.live.push import account_group, agent_group, send_to_group
+from wallboard.dashboards.alerts import alert_marker
+from wallboard.dashboards.html import seq_marker
+from wallboard.dashboards.models import Alert
+from wallboard.dashboards.updates import Update
+from wallboard.live.push import account_group, agent_group, board_group, send_to_group
+from wallboard.monitoring.current import StoredChanges
 from wallboard.monitoring.models import ProviderAccount
-from wallboard.monitoring.store import StoredChanges
 
 
 def publish_account(
@@ -58,3 +61,10 @@ def publish_heartbeat(account_pk: int, seq: int) -> None:
             account_group(account_pk, language),
             {"type": "board.update", "account": account_pk, "seq": seq, "html": html},
         )
+
+
+def publish_alerts(changed: dict[int, list[Alert]]) -> None:
+    """The alert levels that changed, to each board's screens."""
+    for board_pk, alerts in changed.items():
+        html = "".join(alert_marker(a) for a in alerts)
+        send_to_group(board_group(board_pk), {"type": "board.update", "html": html})

@@ -1,16 +1,16 @@
-"""One poll of one account: fetch → diff → store → push (DESIGN §6).
+"""One poll of one account: fetch → diff → store, then the caller's hook (DESIGN §6).
 
 ``poll_once`` is the whole loop step. The Celery task and the embedded scheduler are thin
 wrappers that decide *when* to call it; this module decides what a poll means: one
-transaction per poll, one message per stored change, published only after the commit, and
-a log line only when an account goes stale and when it recovers.
+transaction per poll, one ``Committed`` handed to the hook after the commit (what follows —
+pushing, alerts — is the hook's business, ``wallboard.wiring``), and a log line only when an
+account goes stale and when it recovers.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,15 +20,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from providers.base import AccountConfig, Provider
+from providers.base import Provider
 from providers.errors import ProviderError, ProviderUnavailableError
 from providers.model import Snapshot
-from providers.registry import provider_class
-from wallboard.dashboards.alerts import evaluate_account
-from wallboard.live.publish import publish_account, publish_heartbeat
+from wallboard.monitoring.adapters import polling_provider
+from wallboard.monitoring.current import StoredChanges, write_delta
 from wallboard.monitoring.diff import apply, diff, normalise
+from wallboard.monitoring.hooks import CommitHook, Committed
 from wallboard.monitoring.models import PollLog, ProviderAccount
-from wallboard.monitoring.store import StoredChanges, cached_state, remember_state, write_delta
+from wallboard.monitoring.read_model import cached_state, remember_state
 
 log = logging.getLogger("wallboard.poll")
 
@@ -43,31 +43,11 @@ class PollResult:
     error: str | None = None
 
 
-def build_provider(account: ProviderAccount) -> Provider:
-    return provider_class(account.vendor)(account.config())
-
-
-# The poller keeps one adapter per account, so HTTP connections (and the TLS context, which
-# costs ~45 ms to build) live across polls. A changed account setting builds a new one.
-_providers: dict[int, tuple[AccountConfig, Provider]] = {}
-_providers_lock = threading.Lock()
-
-
-def polling_provider(account: ProviderAccount) -> Provider:
-    config = account.config()
-    with _providers_lock:
-        cached = _providers.get(account.pk)
-        if cached is not None and cached[0] == config:
-            return cached[1]
-        provider = provider_class(account.vendor)(config)
-        _providers[account.pk] = (config, provider)
-    if cached is not None:
-        cached[1].close()
-    return provider
-
-
-def poll_once(account: ProviderAccount, *, provider: Provider | None = None) -> PollResult:
-    """Poll ``account`` once and store and push whatever changed.
+def poll_once(
+    account: ProviderAccount, *, on_commit: CommitHook, provider: Provider | None = None
+) -> PollResult:
+    """Poll ``account`` once, store whatever changed, and hand ``on_commit`` what the
+    committed transaction did.
 
     A ``ProviderError`` marks the account stale (keeping everything stored) and backs off;
     any other exception is a bug and propagates.
@@ -77,15 +57,17 @@ def poll_once(account: ProviderAccount, *, provider: Provider | None = None) -> 
     try:
         snapshot = active.fetch_snapshot()
     except ProviderError as err:
-        return _record_failure(account, err, started)
-    return _record_snapshot(account, snapshot, started)
+        return _record_failure(account, err, started, on_commit)
+    return _record_snapshot(account, snapshot, started, on_commit)
 
 
 def _status(snapshot: Snapshot) -> tuple[list[str], str]:
     return sorted(part.value for part in snapshot.failed), "; ".join(snapshot.errors)
 
 
-def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: float) -> PollResult:
+def _record_snapshot(
+    account: ProviderAccount, snapshot: Snapshot, started: float, on_commit: CommitHook
+) -> PollResult:
     with transaction.atomic():
         acc = ProviderAccount.objects.select_for_update().get(pk=account.pk)
         previous = cached_state(acc)
@@ -117,19 +99,24 @@ def _record_snapshot(account: ProviderAccount, snapshot: Snapshot, started: floa
         if status_changed:
             PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=True, error=error)
         stored = apply(previous, delta) if delta else previous
-        seq = acc.seq
         transaction.on_commit(partial(remember_state, acc, stored))
-        if delta or status_changed:
-            transaction.on_commit(
-                partial(publish_account, acc.pk, seq, changes, status_changed), robust=True
-            )
-        else:
-            transaction.on_commit(partial(publish_heartbeat, acc.pk, seq), robust=True)
-        transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
-    return PollResult(acc.pk, True, len(delta), seq, duration_ms, error or None)
+        event = Committed(
+            account_pk=acc.pk,
+            vendor=acc.vendor,
+            seq=acc.seq,
+            ok=True,
+            duration_ms=duration_ms,
+            changes=changes,
+            status_changed=status_changed,
+            error=error or None,
+        )
+        transaction.on_commit(partial(on_commit, event), robust=True)
+    return PollResult(acc.pk, True, len(delta), acc.seq, duration_ms, error or None)
 
 
-def _record_failure(account: ProviderAccount, err: ProviderError, started: float) -> PollResult:
+def _record_failure(
+    account: ProviderAccount, err: ProviderError, started: float, on_commit: CommitHook
+) -> PollResult:
     now = timezone.now()
     message = str(err)
     with transaction.atomic():
@@ -156,13 +143,17 @@ def _record_failure(account: ProviderAccount, err: ProviderError, started: float
         acc.save(update_fields=_POLL_FIELDS)
         duration_ms = (time.perf_counter() - started) * 1000
         PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=False, error=message)
-        if changed:
-            transaction.on_commit(
-                partial(publish_account, acc.pk, acc.seq, None, True), robust=True
-            )
-        else:
-            transaction.on_commit(partial(publish_heartbeat, acc.pk, acc.seq), robust=True)
-        transaction.on_commit(partial(evaluate_account, acc.pk), robust=True)
+        event = Committed(
+            account_pk=acc.pk,
+            vendor=acc.vendor,
+            seq=acc.seq,
+            ok=False,
+            duration_ms=duration_ms,
+            status_changed=changed,
+            error=message,
+            error_kind=type(err).__name__,
+        )
+        transaction.on_commit(partial(on_commit, event), robust=True)
     return PollResult(acc.pk, False, 0, acc.seq, duration_ms, message)
 
 
@@ -201,45 +192,3 @@ def _next_poll(
     if retry_after is not None:
         backoff = max(backoff, retry_after)
     return now + timedelta(seconds=backoff)
-
-
-def claim_due_accounts(
-    now: datetime | None = None, ahead: timedelta = timedelta(0)
-) -> list[ProviderAccount]:
-    """Take a lease on every account that is due (or due within ``ahead``) and not being
-    polled.
-
-    Each claim is one atomic UPDATE, so several schedulers (two beat processes by mistake,
-    several workers) never poll one account twice at once; a poll that dies keeps its lease
-    only until it expires, and then the account is claimed again.
-    """
-    now = now or timezone.now()
-    lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
-    due_by = now + ahead
-    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=due_by).exclude(
-        lease_until__gt=now
-    )
-    claimed = []
-    for account in due:
-        won = (
-            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=due_by)
-            .exclude(lease_until__gt=now)
-            .update(lease_until=lease_until)
-        )
-        if won:
-            account.lease_until = lease_until
-            claimed.append(account)
-    return claimed
-
-
-def request_poll(account: ProviderAccount) -> None:
-    """Poll ``account`` as soon as possible (after an action, to show its effect).
-
-    The next scheduler tick claims it; with Celery the dispatcher is also kicked at once so
-    the poll does not wait for beat's next second.
-    """
-    ProviderAccount.objects.filter(pk=account.pk).update(next_poll_at=timezone.now())
-    if settings.REDIS_URL:
-        from wallboard.monitoring.tasks import dispatch_polls
-
-        dispatch_polls.delay()

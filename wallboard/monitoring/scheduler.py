@@ -1,25 +1,118 @@
-"""The embedded poll scheduler: the same claim-and-poll steps as Celery, in threads.
+"""When polls run: the lease every scheduler claims an account with, and the embedded
+scheduler (``manage.py demo``, and whenever ``REDIS_URL`` is unset). Production runs Celery
+beat and workers instead (``wallboard.wiring.tasks``), on the same claims.
 
-Used by ``manage.py demo`` and whenever ``REDIS_URL`` is unset; production uses Celery beat
-and workers instead (``wallboard.monitoring.tasks``).
+While the database is unreachable every claim and poll fails. Each process says so once,
+and once when the database is back, rather than logging a traceback every second; a poll
+cut off in the middle wrote nothing (its transaction never committed) and its account is
+claimed again when the lease runs out.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
-from django.db import close_old_connections
+from celery import current_app
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.utils import timezone
 
+from wallboard.monitoring.hooks import CommitHook
 from wallboard.monitoring.models import ProviderAccount
-from wallboard.monitoring.poll import claim_due_accounts, poll_once
+from wallboard.monitoring.poll import poll_once
 
 log = logging.getLogger("wallboard.scheduler")
+poll_log = logging.getLogger("wallboard.poll")
+
+# The Celery task names (``wallboard.wiring.tasks``), also named in CELERY_BEAT_SCHEDULE.
+DISPATCH_TASK = "wallboard.dispatch_polls"
+POLL_TASK = "wallboard.poll_account"
+
+
+def claim_due_accounts(
+    now: datetime | None = None, ahead: timedelta = timedelta(0)
+) -> list[ProviderAccount]:
+    """Take a lease on every account that is due (or due within ``ahead``) and not being
+    polled.
+
+    Each claim is one atomic UPDATE, so several schedulers (two beat processes by mistake,
+    several workers) never poll one account twice at once; a poll that dies keeps its lease
+    only until it expires, and then the account is claimed again.
+    """
+    now = now or timezone.now()
+    lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
+    due_by = now + ahead
+    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=due_by).exclude(
+        lease_until__gt=now
+    )
+    claimed = []
+    for account in due:
+        won = (
+            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=due_by)
+            .exclude(lease_until__gt=now)
+            .update(lease_until=lease_until)
+        )
+        if won:
+            account.lease_until = lease_until
+            claimed.append(account)
+    return claimed
+
+
+def request_poll(account: ProviderAccount) -> None:
+    """Poll ``account`` as soon as possible (after an action, to show its effect).
+
+    The next scheduler tick claims it; with Celery the dispatcher is also kicked at once so
+    the poll does not wait for beat's next second.
+    """
+    ProviderAccount.objects.filter(pk=account.pk).update(next_poll_at=timezone.now())
+    if settings.REDIS_URL:
+        # By name: the task is the wiring's (it binds the hook), which monitoring never imports.
+        current_app.send_task(DISPATCH_TASK)
+
+
+_database_lost = False
+
+
+@contextmanager
+def database_outage_logged_once() -> Iterator[None]:
+    """Swallow the errors of a lost database connection, logging once when it is lost and
+    once when it is back; an error on a connection that still works (a deadlock, a bad
+    query) is a bug and propagates."""
+    global _database_lost
+    try:
+        yield
+    except (OperationalError, InterfaceError) as err:
+        if connection.connection is not None and connection.is_usable():
+            raise
+        if not _database_lost:
+            _database_lost = True
+            poll_log.warning("database unreachable, polling paused: %s", " ".join(str(err).split()))
+        return
+    if _database_lost:
+        _database_lost = False
+        poll_log.info("database reachable again, polling resumed")
+
+
+def dispatch_due(ahead: timedelta, send: Callable[[ProviderAccount, datetime | None], None]) -> int:
+    """Claim every account due before ``ahead`` from now and ``send`` each one to be polled,
+    with its due time when that is still to come (so it runs on time, not a tick late)."""
+    now = timezone.now()
+    claimed = claim_due_accounts(now, ahead)
+    for account in claimed:
+        send(account, account.next_poll_at if account.next_poll_at > now else None)
+    return len(claimed)
 
 
 class EmbeddedScheduler:
-    def __init__(self, *, tick_s: float = 0.2, workers: int = 4) -> None:
+    """The same claim-and-poll steps as Celery, in threads of this process."""
+
+    def __init__(self, *, on_commit: CommitHook, tick_s: float = 0.2, workers: int = 4) -> None:
+        self.on_commit = on_commit
         self.tick_s = tick_s
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
@@ -45,10 +138,9 @@ class EmbeddedScheduler:
                 close_old_connections()
             self._stop.wait(self.tick_s)
 
-    @staticmethod
-    def _poll(account: ProviderAccount) -> None:
+    def _poll(self, account: ProviderAccount) -> None:
         try:
-            poll_once(account)
+            poll_once(account, on_commit=self.on_commit)
         except Exception:
             log.exception("poll of %s crashed", account)
         finally:

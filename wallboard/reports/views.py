@@ -16,17 +16,10 @@ from django.views.decorators.http import require_GET
 
 from wallboard.accounts.access import can_supervise, visible_accounts
 from wallboard.monitoring.models import ProviderAccount
+from wallboard.reports.compute import AGENTS_PER_PAGE, CATEGORIES, NO_REASON, DayReport
 from wallboard.reports.days import account_zone, day_of, first_reportable_day
-from wallboard.reports.history import (
-    AGENTS_PER_PAGE,
-    CATEGORIES,
-    NO_REASON,
-    DayReport,
-    build_report,
-    hms,
-    hour_ticks,
-    status_legend,
-)
+from wallboard.reports.presentation import hms, hour_ticks, status_legend
+from wallboard.reports.queries import build_report
 
 # logged_in_s = the sum of these; the paused_s:<reason> columns split paused_s.
 AGENT_CSV_CATEGORIES = [key for key, _label in CATEGORIES]

@@ -15,7 +15,7 @@ from wallboard.actions.models import AuditEntry
 from wallboard.asgi import application
 from wallboard.dashboards.models import Board, TvLink
 from wallboard.monitoring.models import Agent, Queue
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def center(daktela_sim: Sim) -> dict[str, Any]:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll(account)
     agents = list(Agent.objects.filter(account=account).exclude(status="OFFLINE"))
     return {"sim": daktela_sim, "account": account, "me": agents[0], "other": agents[1]}
 

@@ -18,7 +18,7 @@ from wallboard.accounts.models import AgentLink, Profile
 from wallboard.asgi import application
 from wallboard.dashboards.models import Board, TvLink
 from wallboard.monitoring.models import Agent, ProviderAccount
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def account(daktela_sim: Sim) -> ProviderAccount:
     account = make_account(daktela_sim)
-    assert poll_once(account).ok
+    assert poll(account).ok
     return account
 
 

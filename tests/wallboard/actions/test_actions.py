@@ -13,7 +13,7 @@ from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
 from wallboard.actions.models import AuditEntry
 from wallboard.monitoring.models import ActiveCall, Agent, Membership, ProviderAccount, Queue
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ class Center:
         self.sim = sim
         self.account: ProviderAccount = make_account(sim)
         sim.advance(90)
-        assert poll_once(self.account).ok
+        assert poll(self.account).ok
         self.client = Client()
         self.client.force_login(
             make_user("boss", "admin", accounts=(self.account,), extension="600")
@@ -33,7 +33,7 @@ class Center:
         return self.client.post(f"/actions/{self.account.pk}/{action}/", data)
 
     def poll(self) -> None:
-        assert poll_once(self.account).ok
+        assert poll(self.account).ok
 
     def agent(self, status: AgentStatus) -> Agent:
         """An agent in ``status`` (matched by login: vendors use different ids)."""

@@ -16,7 +16,7 @@ from tests.wallboard.reliability.conftest import stored
 from wallboard.actions.models import AuditEntry
 from wallboard.actions.specs import ACTIONS
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [
     pytest.mark.services,
@@ -103,7 +103,7 @@ class Console:
         self.sim = sim
         self.account = make_account(sim)
         sim.advance(90)
-        assert poll_once(self.account).ok
+        assert poll(self.account).ok
         self.provider = provider_class(sim.vendor)(self.account.config())
         self.client = Client()
         self.client.force_login(

@@ -19,7 +19,7 @@ from tests.conftest import Sim, make_account, make_user
 from tests.wallboard.accounts.limits import forget_rate_limits
 from wallboard.actions.models import AuditEntry
 from wallboard.monitoring.models import Agent, ProviderAccount
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def _fresh_counters() -> Iterator[None]:
 def account(daktela_sim: Sim) -> ProviderAccount:
     account = make_account(daktela_sim)
     daktela_sim.advance(90)
-    assert poll_once(account).ok
+    assert poll(account).ok
     return account
 
 
@@ -80,7 +80,7 @@ def test_over_the_limit_the_vendor_is_not_called(
     assert "Too many actions in a short time: nothing was sent. Try again in" in text
     assert daktela_sim.server.total_requests == requests_before
     assert AuditEntry.objects.count() == audited_before
-    poll_once(account)
+    poll(account)
     agent.refresh_from_db()
     assert agent.status == "IDLE"
     # The limit is per person: a colleague still acts.

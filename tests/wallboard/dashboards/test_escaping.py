@@ -20,8 +20,9 @@ from django.test import Client
 from providers.sim.engine import HOSTILE_NAMES
 from tests.conftest import Sim, make_account, make_user
 from wallboard.actions.models import AuditEntry
-from wallboard.dashboards.fragments import BoardView, render_sections
 from wallboard.dashboards.models import Board, TvLink
+from wallboard.dashboards.selection import BoardView
+from wallboard.dashboards.updates import render_sections
 from wallboard.monitoring.models import (
     ActiveCall,
     Agent,
@@ -30,7 +31,7 @@ from wallboard.monitoring.models import (
     Queue,
     WaitingCall,
 )
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -107,7 +108,7 @@ def hostile_sim(request: pytest.FixtureRequest, start_sim: Callable[..., Sim]) -
 @pytest.fixture
 def hostile(hostile_sim: Sim) -> ProviderAccount:
     account = make_account(hostile_sim, name='<b id="account-x">Acme</b>')
-    result = poll_once(account)
+    result = poll(account)
     assert result.ok, result.error
     return account
 
@@ -134,7 +135,7 @@ def test_every_page_shows_provider_text_as_text(hostile: ProviderAccount) -> Non
     assert queue is not None
     client.post(f"/actions/{hostile.pk}/queue_login/", {"agent": agent.pk, "queue": queue.pk})
     assert AuditEntry.objects.filter(account=hostile).exists()
-    assert poll_once(hostile).ok
+    assert poll(hostile).ok
 
     board = Board.objects.create(name="Wall")
     board.accounts.add(hostile)
@@ -173,7 +174,7 @@ def hostile_day(account: ProviderAccount) -> str:
 
 def test_a_vendor_error_text_in_the_stale_banner_is_text(hostile_sim: Sim) -> None:
     account = make_account(hostile_sim)
-    assert poll_once(account).ok
+    assert poll(account).ok
     hostile_error = HOSTILE_NAMES[1] + HOSTILE_NAMES[0]
     bodies: dict[str, Any] = {
         "daktela": {"error": hostile_error, "status": 0},
@@ -181,7 +182,7 @@ def test_a_vendor_error_text_in_the_stale_banner_is_text(hostile_sim: Sim) -> No
         "voipsun": {"success": "false", "errno": "300", "reason": hostile_error},
     }
     hostile_sim.server.faults.body = json.dumps(bodies[account.vendor]).encode()
-    assert not poll_once(account).ok
+    assert not poll(account).ok
     account.refresh_from_db()
     client = Client()
     client.force_login(make_user("sup", "supervisor", accounts=(account,)))

@@ -16,10 +16,10 @@ from django.utils import translation
 
 from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
-from wallboard.dashboards.fragments import agent_tile, queue_counts
+from wallboard.dashboards.html import agent_tile, queue_counts
 from wallboard.live.push import account_group
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount, Queue
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -81,13 +81,13 @@ async def test_an_agent_change_sends_its_tile_its_queues_counts_and_the_marker(
     quiet_sim: Sim,
 ) -> None:
     account = await database_sync_to_async(make_account)(quiet_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     vendor_id, agent, queue_pks = await database_sync_to_async(_idle_agent_in_queues)(
         quiet_sim, account
     )
     async with Watcher(account) as watcher:
         quiet_sim.engine.set_status(vendor_id, AgentStatus.PAUSED, pause_id="7")
-        result = await database_sync_to_async(poll_once)(account)
+        result = await database_sync_to_async(poll)(account)
         update = await watcher.receive()
 
     found = OOB.findall(update)
@@ -104,12 +104,12 @@ async def test_an_agent_change_sends_its_tile_its_queues_counts_and_the_marker(
 
 async def test_a_change_of_a_queue_figure_sends_the_whole_tile(quiet_sim: Sim) -> None:
     account = await database_sync_to_async(make_account)(quiet_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     queue = await database_sync_to_async(Queue.objects.filter(account=account).first)()
     assert queue is not None
     async with Watcher(account) as watcher:
         quiet_sim.engine.add_waiting_call(queue.vendor_id, "+420601000111", "Jana Nováková")
-        await database_sync_to_async(poll_once)(account)
+        await database_sync_to_async(poll)(account)
         update = await watcher.receive()
 
     assert ("article", f"queue-{queue.pk}") in OOB.findall(update)
@@ -123,7 +123,7 @@ async def test_count_lines_do_not_depend_on_what_this_process_rendered_before(
     """Another worker's poll in between changes nothing: the store says which fields of
     each queue changed, so any process sends just the count lines."""
     account = await database_sync_to_async(make_account)(quiet_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     vendor_id, agent, queue_pks = await database_sync_to_async(_idle_agent_in_queues)(
         quiet_sim, account
     )
@@ -132,7 +132,7 @@ async def test_count_lines_do_not_depend_on_what_this_process_rendered_before(
     )
     async with Watcher(account) as watcher:
         quiet_sim.engine.set_status(vendor_id, AgentStatus.PAUSED, pause_id="7")
-        await database_sync_to_async(poll_once)(account)
+        await database_sync_to_async(poll)(account)
         update = await watcher.receive()
 
     found = OOB.findall(update)
@@ -142,7 +142,7 @@ async def test_count_lines_do_not_depend_on_what_this_process_rendered_before(
 
 def test_the_board_shows_the_markup_that_is_pushed(quiet_sim: Sim) -> None:
     account = make_account(quiet_sim)
-    poll_once(account)
+    poll(account)
     client = Client()
     client.force_login(make_user("sup", "supervisor", accounts=(account,)))
     page = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from wallboard.bench.server import Server, serve
+from tools.processes import Server, serve
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
 from wallboard.asgi import application
 from wallboard.monitoring.models import Agent, ProviderAccount
-from wallboard.monitoring.poll import poll_once
+from wallboard.wiring.pipeline import poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -47,11 +47,11 @@ async def test_board_gets_full_state_then_exactly_the_changed_agent(
 ) -> None:
     settings.LIVE_HEARTBEAT_S = 3600
     account = await database_sync_to_async(make_account)(daktela_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     engine = daktela_sim.engine
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     cookie = await database_sync_to_async(_session_cookie)(account)
 
     comm = _communicator(cookie)
@@ -64,7 +64,7 @@ async def test_board_gets_full_state_then_exactly_the_changed_agent(
 
     # Same status, another reason: no queue figure moves, so one tile changes.
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="4")
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     update = await _receive(comm)
     agent = await database_sync_to_async(Agent.objects.get)(account=account, vendor_id=agent_id)
     assert OOB.findall(update) == [("article", f"agent-{agent.pk}"), ("div", f"seq-{account.pk}")]
@@ -73,7 +73,7 @@ async def test_board_gets_full_state_then_exactly_the_changed_agent(
     assert "data-full" not in update
 
     # Nothing changes: nothing is sent (within the heartbeat period).
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     assert await comm.receive_nothing(timeout=0.5)
     await comm.disconnect()
 
@@ -85,7 +85,7 @@ async def test_a_quiet_poll_sends_only_the_heartbeat_marker(
     nothing still sends the account's marker, with the same number, once per period."""
     settings.LIVE_HEARTBEAT_S = 3600
     account = await database_sync_to_async(make_account)(daktela_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     cookie = await database_sync_to_async(_session_cookie)(account)
     comm = _communicator(cookie)
     connected, _ = await comm.connect()
@@ -94,13 +94,13 @@ async def test_a_quiet_poll_sends_only_the_heartbeat_marker(
     seq = (await database_sync_to_async(ProviderAccount.objects.get)(pk=account.pk)).seq
 
     settings.LIVE_HEARTBEAT_S = 0
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     beat = await _receive(comm)
     assert OOB.findall(beat) == [("div", f"seq-{account.pk}")]
     assert f'data-seq="{seq}" data-beat' in beat
 
     settings.LIVE_HEARTBEAT_S = 3600
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     assert await comm.receive_nothing(timeout=0.5)
     await comm.disconnect()
 
@@ -120,13 +120,13 @@ async def test_a_socket_from_a_foreign_origin_is_refused() -> None:
 
 async def test_an_account_going_stale_reaches_the_board(daktela_sim: Sim) -> None:
     account = await database_sync_to_async(make_account)(daktela_sim)
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     cookie = await database_sync_to_async(_session_cookie)(account)
     comm = _communicator(cookie)
     assert (await comm.connect())[0]
     await _receive(comm)
     daktela_sim.server.faults.status = 500
-    await database_sync_to_async(poll_once)(account)
+    await database_sync_to_async(poll)(account)
     update = await asyncio.wait_for(_receive(comm), 5)
     assert f'id="status-{account.pk}"' in update
     assert "Stale since" in update

@@ -13,8 +13,8 @@ from channels.layers import get_channel_layer
 from django.test import Client
 
 from tests.conftest import Sim, make_account, make_user
-from wallboard.bench.server import Server
-from wallboard.bench.wsclient import WebSocketClient
+from tools.processes import Server
+from tools.wsclient import WebSocketClient
 from wallboard.live.consumers import (
     CLOSE_LAGGING,
     CLOSE_POLICY_VIOLATION,

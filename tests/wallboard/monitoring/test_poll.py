@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from providers.model import AgentStatus
 from tests.conftest import Sim, make_account
+from wallboard.monitoring.hooks import ignore
 from wallboard.monitoring.models import (
     Agent,
     AgentStatusSpan,
@@ -39,7 +40,7 @@ def _writes(queries: CaptureQueriesContext) -> list[str]:
 
 def test_first_poll_stores_what_the_simulator_holds(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim)
-    result = poll_once(account)
+    result = poll_once(account, on_commit=ignore)
     assert result.ok, result.error
     truth = daktela_sim.engine.truth()
     state = state_json(ProviderAccount.objects.get(pk=account.pk))
@@ -53,12 +54,12 @@ def test_first_poll_stores_what_the_simulator_holds(daktela_sim: Sim) -> None:
 
 def test_an_unchanged_call_center_writes_nothing(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll_once(account, on_commit=ignore)
     spans, samples = AgentStatusSpan.objects.count(), QueueSample.objects.count()
     seq = ProviderAccount.objects.get(pk=account.pk).seq
     for _ in range(5):
         with CaptureQueriesContext(connection) as queries:
-            result = poll_once(account)
+            result = poll_once(account, on_commit=ignore)
         assert result.ok
         assert result.changes == 0
         assert _writes(queries) == []
@@ -68,13 +69,13 @@ def test_an_unchanged_call_center_writes_nothing(daktela_sim: Sim) -> None:
 
 def test_one_agent_change_writes_that_agent_and_one_span(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll_once(account, on_commit=ignore)
     engine = daktela_sim.engine
     agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
     engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
     spans = AgentStatusSpan.objects.count()
     with CaptureQueriesContext(connection) as queries:
-        result = poll_once(account)
+        result = poll_once(account, on_commit=ignore)
     assert result.ok
     assert result.changes >= 1
     agent = Agent.objects.get(account=account, vendor_id=agent_id)
@@ -88,12 +89,12 @@ def test_one_agent_change_writes_that_agent_and_one_span(daktela_sim: Sim) -> No
 
 def test_a_failing_provider_goes_stale_keeps_data_and_recovers(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim)
-    poll_once(account)
+    poll_once(account, on_commit=ignore)
     agents = Agent.objects.count()
     good = ProviderAccount.objects.get(pk=account.pk).last_success_at
 
     daktela_sim.server.faults.status = 500
-    failed = poll_once(account)
+    failed = poll_once(account, on_commit=ignore)
     assert not failed.ok
     stale = ProviderAccount.objects.get(pk=account.pk)
     assert stale.stale
@@ -101,7 +102,7 @@ def test_a_failing_provider_goes_stale_keeps_data_and_recovers(daktela_sim: Sim)
     assert "500" in stale.last_error
     assert Agent.objects.count() == agents
     assert stale.next_poll_at > stale.last_attempt_at
-    again = poll_once(account)
+    again = poll_once(account, on_commit=ignore)
     backed_off = ProviderAccount.objects.get(pk=account.pk)
     assert not again.ok
     assert backed_off.consecutive_failures == 2
@@ -110,7 +111,7 @@ def test_a_failing_provider_goes_stale_keeps_data_and_recovers(daktela_sim: Sim)
     )
 
     daktela_sim.server.faults.clear()
-    assert poll_once(account).ok
+    assert poll_once(account, on_commit=ignore).ok
     recovered = ProviderAccount.objects.get(pk=account.pk)
     assert not recovered.stale
     assert recovered.last_error == ""
@@ -123,7 +124,7 @@ def test_a_failing_provider_goes_stale_keeps_data_and_recovers(daktela_sim: Sim)
 
 def test_wrong_credentials_read_as_an_auth_error(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim, secrets={"password": "wrong"})
-    result = poll_once(account)
+    result = poll_once(account, on_commit=ignore)
     assert not result.ok
     assert "credentials" in (result.error or "").lower() or "Uživatel" in (result.error or "")
     assert "wrong" not in (result.error or "")

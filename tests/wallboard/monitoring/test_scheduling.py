@@ -6,16 +6,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import close_old_connections
-from django.test import override_settings
 from django.utils import timezone
 
 from providers.registry import provider_class
 from tests.conftest import Sim, make_account
+from wallboard.monitoring.hooks import ignore
 from wallboard.monitoring.models import ProviderAccount
-from wallboard.monitoring.poll import claim_due_accounts, poll_once
-from wallboard.monitoring.tasks import dispatch_polls
+from wallboard.monitoring.poll import poll_once
+from wallboard.monitoring.scheduler import claim_due_accounts
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +54,7 @@ def test_a_leased_account_is_not_claimed_until_the_lease_expires(daktela_sim: Si
 def test_a_poll_releases_the_lease_and_schedules_the_next(daktela_sim: Sim) -> None:
     account = make_account(daktela_sim, poll_interval_s=5)
     (claimed,) = claim_due_accounts()
-    poll_once(claimed)
+    poll_once(claimed, on_commit=ignore)
     account = ProviderAccount.objects.get(pk=account.pk)
     assert account.lease_until is None
     assert account.next_poll_at == claimed.next_poll_at + timedelta(seconds=5)
@@ -71,7 +70,7 @@ def test_polls_keep_a_fixed_cadence_however_late_each_is_claimed(daktela_sim: Si
     for late_s in (0.3, 0.05, 0.2, 0.0, 0.25, 1.9):
         daktela_sim.advance((due - daktela_sim.clock.now()).total_seconds() + late_s)
         (claimed,) = claim_due_accounts(daktela_sim.clock.now())
-        assert poll_once(claimed, provider=provider).ok
+        assert poll_once(claimed, on_commit=ignore, provider=provider).ok
         due += timedelta(seconds=2)
         assert ProviderAccount.objects.get(pk=account.pk).next_poll_at == due
     assert due == first_due + timedelta(seconds=12)  # no lateness carried over
@@ -86,7 +85,7 @@ def test_a_poll_later_than_its_interval_schedules_the_next_now_not_in_the_past(
     provider = provider_class("daktela")(account.config(), clock=daktela_sim.clock.now)  # type: ignore[call-arg]
     daktela_sim.advance(5)
     (claimed,) = claim_due_accounts(daktela_sim.clock.now())
-    assert poll_once(claimed, provider=provider).ok
+    assert poll_once(claimed, on_commit=ignore, provider=provider).ok
     assert ProviderAccount.objects.get(pk=account.pk).next_poll_at == daktela_sim.clock.now()
 
 
@@ -98,7 +97,7 @@ def test_polls_before_they_are_due_do_not_push_the_schedule_away(daktela_sim: Si
         next_poll_at=daktela_sim.clock.now() + timedelta(seconds=1)
     )
     for _ in range(5):
-        assert poll_once(account, provider=provider).ok
+        assert poll_once(account, on_commit=ignore, provider=provider).ok
     next_poll_at = ProviderAccount.objects.get(pk=account.pk).next_poll_at
     assert next_poll_at == daktela_sim.clock.now() + timedelta(seconds=2)
 
@@ -106,42 +105,3 @@ def test_polls_before_they_are_due_do_not_push_the_schedule_away(daktela_sim: Si
 def test_disabled_accounts_are_not_polled(daktela_sim: Sim) -> None:
     make_account(daktela_sim, enabled=False)
     assert claim_due_accounts() == []
-
-
-def test_beat_dispatch_queues_one_task_per_claimed_account(
-    daktela_sim: Sim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    make_account(daktela_sim, name="one")
-    make_account(daktela_sim, name="two")
-    sent: list[tuple[tuple[int, ...], dict[str, object]]] = []
-    monkeypatch.setattr(
-        "wallboard.monitoring.tasks.poll_account.apply_async",
-        lambda args, **kw: sent.append((args, kw)),
-    )
-    assert dispatch_polls() == 2
-    assert dispatch_polls() == 0  # still leased: nothing queued twice
-    assert len(sent) == 2
-    assert all(kw["expires"] == 30 for _, kw in sent)
-    assert all(kw["eta"] is None for _, kw in sent)  # already due: run at once
-
-
-def test_beat_dispatch_sends_a_poll_due_before_its_next_call_with_that_eta(
-    daktela_sim: Sim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    soon = make_account(daktela_sim, name="soon")
-    later = make_account(daktela_sim, name="later")
-    due = timezone.now() + timedelta(seconds=30)
-    ProviderAccount.objects.filter(pk=soon.pk).update(next_poll_at=due)
-    ProviderAccount.objects.filter(pk=later.pk).update(next_poll_at=due + timedelta(seconds=60))
-    sent: list[tuple[tuple[int, ...], dict[str, object]]] = []
-    monkeypatch.setattr(
-        "wallboard.monitoring.tasks.poll_account.apply_async",
-        lambda args, **kw: sent.append((args, kw)),
-    )
-    # A beat period of a minute keeps the test clear of the real clock's progress.
-    dispatch = {"task": "wallboard.monitoring.tasks.dispatch_polls", "schedule": 60.0}
-    with override_settings(
-        CELERY_BEAT_SCHEDULE={**settings.CELERY_BEAT_SCHEDULE, "dispatch-polls": dispatch}
-    ):
-        assert dispatch_polls() == 1
-    assert [(args, kw["eta"]) for args, kw in sent] == [((soon.pk,), due)]

@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from providers.model import Agent as AgentState
 from providers.model import AgentStatus
+from wallboard.monitoring.current import write_delta
 from wallboard.monitoring.diff import Delta
 from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount, Queue
-from wallboard.monitoring.store import update_rows, write_delta
+from wallboard.monitoring.rows import update_rows
 
 pytestmark = pytest.mark.django_db
 

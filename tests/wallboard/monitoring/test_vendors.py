@@ -12,6 +12,7 @@ import pytest
 from providers.model import AgentStatus
 from providers.simulators import SIMULATORS
 from tests.conftest import Sim, make_account
+from wallboard.monitoring.hooks import ignore
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import poll_once
 from wallboard.monitoring.state import state_json
@@ -50,7 +51,7 @@ def polled(request: pytest.FixtureRequest, start_sim: Callable[..., Sim]) -> tup
     account = make_account(sim)
     account.options = {**account.options, **options}
     account.save()
-    result = poll_once(account)
+    result = poll_once(account, on_commit=ignore)
     assert result.ok, result.error
     return sim, state_json(ProviderAccount.objects.get(pk=account.pk))
 
@@ -83,6 +84,6 @@ def test_queue_figures_match_the_simulator(polled: tuple[Sim, Any]) -> None:
 def test_a_second_poll_of_an_unchanged_center_changes_nothing(polled: tuple[Sim, Any]) -> None:
     _sim, state = polled
     account = ProviderAccount.objects.get(pk=state["account"]["id"])
-    result = poll_once(account)
+    result = poll_once(account, on_commit=ignore)
     assert result.ok
     assert result.changes == 0

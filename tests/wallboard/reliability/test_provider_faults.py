@@ -17,7 +17,7 @@ import pytest
 from providers.sim.server import Faults
 from tests.wallboard.reliability.conftest import TIMEOUT_S, VENDORS, Watched, stored
 from wallboard.monitoring.models import Queue
-from wallboard.monitoring.poll import claim_due_accounts
+from wallboard.monitoring.scheduler import claim_due_accounts
 
 # Each poll's transaction nests in the test's, which is rolled back (no table flush per
 # test); what a poll publishes on commit is not under test here.

@@ -15,6 +15,7 @@ from providers.sim.engine import ManualClock, SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import start_simulator
 from tests.conftest import Sim
+from wallboard.monitoring.hooks import ignore
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import PollResult, poll_once
 
@@ -68,7 +69,7 @@ def run_polls(
     provider = provider_class(account.vendor)(account.config(), clock=sim.clock.now)  # type: ignore[call-arg]
     try:
         for _ in range(polls):
-            result = poll_once(account, provider=provider)
+            result = poll_once(account, on_commit=ignore, provider=provider)
             assert result.ok, result.error
             run.results.append(result)
             run.truths.append(sim.engine.truth())

@@ -8,7 +8,7 @@ import pytest
 
 from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount
 from wallboard.reports.days import day_bounds, day_of
-from wallboard.reports.history import agent_history
+from wallboard.reports.queries import agent_history
 
 
 def _account(zone: str = "Europe/Prague", starts: time = time(0, 0)) -> ProviderAccount:

@@ -13,7 +13,7 @@ from pytest_django import Settings as SettingsWrapper
 
 from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount
 from wallboard.reports.days import day_bounds
-from wallboard.reports.history import build_report
+from wallboard.reports.queries import build_report
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from providers.model import AgentStatus
 from tests.conftest import Sim, make_account
 from tests.wallboard.reports.conftest import DAY_START, Run, run_polls
 from wallboard.monitoring.models import ProviderAccount, Queue
+from wallboard.reports.compute import CATEGORY_OF
 from wallboard.reports.days import day_bounds
-from wallboard.reports.history import CATEGORY_OF
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

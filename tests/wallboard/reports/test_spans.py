@@ -12,9 +12,10 @@ from providers.model import AgentStatus
 from providers.registry import provider_class
 from tests.conftest import Sim, make_account
 from tests.wallboard.reports.conftest import DAY_START, run_polls
+from wallboard.monitoring.hooks import ignore
 from wallboard.monitoring.models import Agent, AgentStatusSpan, PollLog, ProviderAccount
 from wallboard.monitoring.poll import poll_once
-from wallboard.reports.history import agent_history, outages
+from wallboard.reports.queries import agent_history, outages
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +47,7 @@ def test_an_outage_closes_nothing_and_the_span_continues(past_sim: Callable[...,
     account = make_account(sim)
     provider = provider_class("daktela")(account.config(), clock=sim.clock.now)  # type: ignore[call-arg]
     try:
-        assert poll_once(account, provider=provider).ok
+        assert poll_once(account, on_commit=ignore, provider=provider).ok
         idle = [a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE]
         moved, kept = idle[0], idle[1]
         before = {
@@ -57,20 +58,20 @@ def test_an_outage_closes_nothing_and_the_span_continues(past_sim: Callable[...,
 
         sim.server.faults.status = 500
         sim.advance(30)
-        assert not poll_once(account, provider=provider).ok
+        assert not poll_once(account, on_commit=ignore, provider=provider).ok
         sim.advance(20)
         engine.set_status(moved, AgentStatus.PAUSED, pause_id="7")  # during the outage
         paused_at = sim.clock.now()
         for _ in range(3):
             sim.advance(30)
-            assert not poll_once(account, provider=provider).ok
+            assert not poll_once(account, on_commit=ignore, provider=provider).ok
         # Nothing was closed or opened while the provider was unreachable.
         assert AgentStatusSpan.objects.count() == rows
         assert AgentStatusSpan.objects.filter(ended_at__isnull=True).count() == len(before)
 
         sim.server.faults.clear()
         sim.advance(5)
-        assert poll_once(account, provider=provider).ok
+        assert poll_once(account, on_commit=ignore, provider=provider).ok
     finally:
         provider.close()
 

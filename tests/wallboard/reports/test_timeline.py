@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from wallboard.reports.history import TIMELINE_BUCKETS, TIMELINE_WIDTH, timeline_svg
+from wallboard.reports.compute import TIMELINE_BUCKETS, TIMELINE_WIDTH
+from wallboard.reports.presentation import timeline_svg
 
 DAY = TIMELINE_BUCKETS * 10  # ten seconds per column
 

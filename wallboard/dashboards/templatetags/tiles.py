@@ -1,4 +1,4 @@
-"""The fragments built in Python (``wallboard.dashboards.fragments``), for the templates."""
+"""The fragments built in Python (``wallboard.dashboards.html``), for the templates."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from wallboard.dashboards import fragments
-from wallboard.dashboards.fragments import Words
+from wallboard.dashboards import html
+from wallboard.dashboards.html import Words
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 
 register = template.Library()
@@ -24,14 +24,14 @@ def _words(context: template.Context) -> Words:
 
 @register.simple_tag(takes_context=True)
 def agent_tile(context: template.Context, agent: Agent, oob: bool = False) -> SafeString:
-    return fragments.agent_tile(agent, oob, _words(context))
+    return html.agent_tile(agent, oob, _words(context))
 
 
 @register.simple_tag(takes_context=True)
 def queue_counts(context: template.Context, queue: Queue) -> SafeString:
-    return fragments.queue_counts(queue, words=_words(context))
+    return html.queue_counts(queue, words=_words(context))
 
 
 @register.simple_tag
 def seq_marker(account: ProviderAccount) -> SafeString:
-    return fragments.seq_marker(account.pk, account.seq, timezone.now())
+    return html.seq_marker(account.pk, account.seq, timezone.now())

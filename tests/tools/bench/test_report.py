@@ -1,0 +1,91 @@
+"""The benchmark report's shape and target checks, from made-up figures (no services)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tools.bench import report
+
+
+def _results() -> dict[str, Any]:
+    costs = {
+        "cpu_ms_mean": 40.0,
+        "cpu_ms_p50": 40.0,
+        "cpu_ms_p99": 45.0,
+        "wall_ms_mean": 50.0,
+        "wall_ms_p50": 50.0,
+    }
+    naive = {**costs, "cpu_ms_mean": 800.0, "wall_ms_mean": 900.0}
+    return {
+        "profile": "made-up",
+        "run_s": 1.0,
+        "pipeline": {
+            1000: {
+                "5pct": {
+                    "churn_pct": 5,
+                    "ours": costs,
+                    "naive": naive,
+                    "naive_ratio_cpu": 20.0,
+                    "naive_ratio_wall": 18.0,
+                },
+                "bytes": {
+                    "bytes_per_agent_change": 900,
+                    "full_board_bytes": 300_000,
+                    "board_agents": 1000,
+                    "board_queues": 100,
+                },
+            }
+        },
+        "fanout": {
+            n: {"p50_ms": 50.0, "p99_ms": p99, "dropped": 0, "clients": n}
+            for n, p99 in ((100, 20.0), (500, 140.0), (1000, 320.0))
+        },
+        "requests": {
+            1: {"per_min": 174.0, "resolution_per_min": 12.0, "requests": 87, "polls": 29},
+            500: {"per_min": 168.0, "resolution_per_min": 12.0, "requests": 84, "polls": 28},
+        },
+        "freshness": {
+            "p50_ms": 1200.0,
+            "p99_ms": 2250.0,
+            "own_share_p50_ms": 60.0,
+            "own_share_p99_ms": 90.0,
+            "observed": 50,
+        },
+        "history": {
+            "agents": 500,
+            "mb_per_day": 30.0,
+            "rows_per_day": 1,
+            "bytes_per_row": 1.0,
+            "measured_minutes": 3,
+        },
+    }
+
+
+def test_the_report_has_every_key_of_issue_6() -> None:
+    figures = report.flatten(_results())
+
+    assert set(report.REQUIRED_KEYS) <= figures.keys()
+    assert figures["pipeline_ms_1000_agents_5pct"] == 40.0
+    assert figures["pipeline_naive_ratio_1000_agents_5pct"] == 20.0
+    assert figures["fanout_p99_ms_1000_clients"] == 320.0
+    assert figures["provider_requests_per_min_500_viewers"] == 168.0
+    assert figures["history_mb_per_day_500_agents"] == 30.0
+
+
+def test_each_target_is_judged_against_its_figure() -> None:
+    met = {t["what"]: t["met"] for t in report.targets(report.flatten(_results()))}
+
+    assert met["pipeline CPU per poll, 1,000 agents, 5 % churn"] is True
+    assert met["fan-out p99, 500 clients"] is True
+    assert met["fan-out p99, 1,000 clients"] is False
+    assert met["provider requests/min, 1 vs 500 viewers"] is True
+    assert met["history, 500 agents, 8-hour day"] is True
+
+
+def test_a_figure_not_measured_is_none_not_a_failure() -> None:
+    figures = report.flatten({"pipeline": {}})
+
+    assert figures["fanout_p99_ms_500_clients"] is None
+    assert all(t["met"] is None for t in report.targets(figures))
+    json.dumps(figures)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ToolsConfig(AppConfig):
+    name = "tools"
+    label = "tools"
+    verbose_name = "Development tools"

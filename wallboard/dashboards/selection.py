@@ -1,0 +1,93 @@
+"""What one page shows: its accounts and queues (``BoardView``), with the rows each tile
+needs loaded in bulk (the callers of a queue, the call of an agent)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from wallboard.dashboards.alerts import levels_for
+from wallboard.dashboards.models import Board
+from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue, WaitingCall
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """What one page shows: some accounts, optionally only some of their queues."""
+
+    accounts: list[ProviderAccount]
+    queue_ids: frozenset[int] | None = None
+    board: Board | None = None
+
+    @classmethod
+    def for_request(
+        cls, visible: QuerySet[ProviderAccount], query: dict[str, list[str]]
+    ) -> BoardView:
+        """Filter by ``?account=`` and ``?queue=`` (ids), never beyond what is visible."""
+        accounts = visible
+        wanted = [int(v) for v in query.get("account", []) if v.isdigit()]
+        if wanted:
+            accounts = accounts.filter(pk__in=wanted)
+        queue_ids = [int(v) for v in query.get("queue", []) if v.isdigit()]
+        queues = Queue.objects.filter(pk__in=queue_ids, account__in=accounts)
+        return cls(
+            accounts=list(accounts),
+            queue_ids=frozenset(queues.values_list("pk", flat=True)) if queue_ids else None,
+        )
+
+    @classmethod
+    def for_board(cls, board: Board) -> BoardView:
+        accounts = list(board.accounts.filter(enabled=True).order_by("name", "pk"))
+        queue_ids = frozenset(board.queues.values_list("pk", flat=True))
+        return cls(accounts=accounts, queue_ids=queue_ids or None, board=board)
+
+    def section(self, account: ProviderAccount) -> dict[str, Any]:
+        queues = Queue.objects.filter(account=account)
+        agents = Agent.objects.filter(account=account)
+        if self.queue_ids is not None:
+            queues = queues.filter(pk__in=self.queue_ids)
+            agents = agents.filter(memberships__queue_id__in=self.queue_ids).distinct()
+        section: dict[str, Any] = {
+            "account": account,
+            "queues": with_callers(queues),
+            "agents": with_calls(agents),
+        }
+        if self.board is not None:
+            levels = levels_for(self.board, account)
+            section["board"] = self.board
+            section["account_level"] = levels.get(None, 0)
+            for queue in section["queues"]:
+                queue.level = levels.get(queue.pk, 0)
+        return section
+
+    def sections(self) -> list[dict[str, Any]]:
+        return [self.section(account) for account in self.accounts]
+
+
+# The callers shown inside a queue tile (the count shows them all).
+CALLERS_SHOWN = 5
+
+
+def with_callers(queues: Iterable[Queue]) -> list[Queue]:
+    """Queues with ``callers``: their longest-waiting callers, for the tile."""
+    rows = list(queues)
+    callers: dict[int, list[WaitingCall]] = {q.pk: [] for q in rows}
+    for call in WaitingCall.objects.filter(queue__in=rows).order_by("queue_id", "position"):
+        callers[call.queue_id].append(call)
+    for queue in rows:
+        queue.callers = callers[queue.pk][:CALLERS_SHOWN]  # type: ignore[attr-defined]
+    return rows
+
+
+def with_calls(agents: Iterable[Agent]) -> list[Agent]:
+    """Agents with ``call``: the call they are on, if any, for the tile."""
+    rows = list(agents)
+    calls = {
+        c.agent_id: c for c in ActiveCall.objects.filter(agent__in=rows).select_related("queue")
+    }
+    for agent in rows:
+        agent.call = calls.get(agent.pk)  # type: ignore[attr-defined]
+    return rows

@@ -1,0 +1,137 @@
+"""A stored change (or the full state) rendered as the message the screens receive: once per
+language, whoever watches it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from wallboard.dashboards.html import Words, agent_tile, queue_counts, seq_marker
+from wallboard.dashboards.selection import BoardView, with_callers, with_calls
+from wallboard.monitoring.current import StoredChanges
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+
+BOARD = "dashboards/board.html"
+
+
+def _partial(name: str, context: dict[str, Any]) -> str:
+    return get_template(f"{BOARD}#{name}").render(context)
+
+
+def render_sections(view: BoardView) -> str:
+    """The full state of a view: what a browser gets on connect and after a gap.
+
+    Each sequence number is read before the rows, so the rows are at least that new; a
+    change the browser then receives again is harmless (every fragment is a whole tile).
+    """
+    parts = []
+    for account in view.accounts:
+        account.refresh_from_db()
+        parts.append(_partial("account-section", {**view.section(account), "oob": True}))
+        parts.append(seq_marker(account.pk, account.seq, timezone.now(), full=True, oob=True))
+    return "".join(parts)
+
+
+def render_agent_tiles(agents: Iterable[Agent]) -> str:
+    words = Words.current()
+    return "".join(agent_tile(a, oob=True, words=words) for a in with_calls(agents))
+
+
+# The agent counts are a fragment of their own (``queue_counts``): an agent's change sends
+# only them.
+COUNTS = frozenset(("agents_ready", "agents_busy", "agents_paused"))
+
+
+@cache
+def tile_figures() -> frozenset[str]:
+    """The queue fields the ``queue-tile`` partial shows, read from the template itself, so a
+    figure added to the tile is pushed when it changes."""
+    # The backend's wrapper hides the partial (a template_partials TemplateProxy) and its source.
+    partial: Any = get_template(f"{BOARD}#queue-tile").template  # type: ignore[attr-defined]
+    source: str = partial.source
+    named = set(re.findall(r"\bqueue\.(\w+)", source))
+    return frozenset(f.name for f in Queue._meta.concrete_fields if f.name in named) - COUNTS
+
+
+@dataclass
+class Update:
+    """One stored change, loaded once and rendered once per language (``render``)."""
+
+    account: ProviderAccount
+    seq: int
+    status_changed: bool = False
+    resync: bool = False
+    members_changed: bool = False
+    queue_tiles: list[Queue] = field(default_factory=list)
+    count_lines: list[Queue] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+
+    @classmethod
+    def load(
+        cls,
+        account: ProviderAccount,
+        seq: int,
+        changes: StoredChanges | None,
+        status_changed: bool,
+    ) -> Update:
+        """Only what the change touched. A queue whose only change is its agent counts (an
+        agent changed status) gets its count line, one whose shown figures did not change
+        (only the day's totals or averages did) nothing, any other its whole tile.
+
+        When queues or agents appear or disappear each page must rebuild its own selection,
+        so the message only says so (``data-resync``) and every browser fetches its state.
+        """
+        update = cls(account, seq, status_changed)
+        if changes is None:
+            return update
+        update.members_changed = changes.memberships_changed
+        agents = {a.pk: a for a in changes.agents}
+        if missing := changes.call_agent_pks - agents.keys():
+            agents.update((a.pk, a) for a in Agent.objects.filter(pk__in=missing))
+        update.agents = with_calls(agents.values())
+        if changes.layout_changed:
+            update.resync = True
+            return update
+        queues = {q.pk: q for q in changes.queues}
+        if missing := changes.waiting_queue_pks - queues.keys():
+            queues.update((q.pk, q) for q in Queue.objects.filter(pk__in=missing))
+        for queue in queues.values():
+            changed = changes.queue_changes.get(queue.pk)
+            if changed is None or queue.pk in changes.waiting_queue_pks or changed & tile_figures():
+                update.queue_tiles.append(queue)
+            elif changed & COUNTS:
+                update.count_lines.append(queue)
+        with_callers(update.queue_tiles)
+        return update
+
+    def render(self) -> tuple[str, dict[int, SafeString]]:
+        """The message for the account's group in the active language, and each changed
+        agent's tile (for the agent's own panel)."""
+        words = Words.current()
+        tiles = {a.pk: agent_tile(a, oob=True, words=words) for a in self.agents}
+        marker = seq_marker(self.account.pk, self.seq, timezone.now(), resync=self.resync, oob=True)
+        if self.resync:
+            return marker + self._members(), tiles
+        parts = []
+        if self.status_changed:
+            parts.append(_partial("account-status", {"account": self.account, "oob": True}))
+        if self.queue_tiles:
+            parts.append(_partial("queue-tiles", {"queues": self.queue_tiles, "oob": True}))
+        parts.extend(queue_counts(q, oob=True, words=words) for q in self.count_lines)
+        parts.extend(tiles.values())
+        parts.append(marker)
+        parts.append(self._members())
+        return "".join(parts), tiles
+
+    def _members(self) -> str:
+        if not self.members_changed:
+            return ""
+        context = {"account": self.account, "seq": self.seq, "oob": True}
+        return _partial("members-marker", context)

@@ -1,0 +1,265 @@
+"""Current-state writes: the rows a ``Delta`` names (queues, agents, memberships, waiting
+callers, active calls, pause reasons), with bulk statements, inside the caller's transaction,
+and what they touched (``StoredChanges``) for the screens."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import reduce
+
+from django.db.models import Q
+
+from providers.model import Agent
+from wallboard.monitoring import models as m
+from wallboard.monitoring.diff import Delta, QueueState
+from wallboard.monitoring.history import SAMPLED_FIELDS, write_samples, write_spans
+from wallboard.monitoring.rows import update_rows
+
+QUEUE_FIELDS = [
+    "number",
+    "name",
+    "calls_waiting",
+    "longest_wait_since",
+    "agents_total",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "answered",
+    "abandoned",
+    "service_level_pct",
+    "sl_threshold_s",
+    "avg_wait_s",
+    "avg_talk_s",
+    "capacity",
+]
+AGENT_FIELDS = [
+    "login",
+    "name",
+    "extension",
+    "status",
+    "raw_status",
+    "status_since",
+    "pause_reason_id",
+    "pause_reason",
+]
+
+
+@dataclass(slots=True)
+class StoredChanges:
+    """The rows a delta touched, for rendering the fragments to push."""
+
+    queues: list[m.Queue] = field(default_factory=list)
+    agents: list[m.Agent] = field(default_factory=list)
+    layout_changed: bool = False
+    # Queues whose waiting callers changed, agents whose current call changed.
+    waiting_queue_pks: set[int] = field(default_factory=set)
+    call_agent_pks: set[int] = field(default_factory=set)
+    memberships_changed: bool = False
+    pauses_changed: bool = False
+    # The fields that changed on each updated queue, so the page re-sends only what shows them.
+    queue_changes: dict[int, frozenset[str]] = field(default_factory=dict)
+
+
+class _AccountRows:
+    """The account's queue and agent rows by vendor id, each loaded once and only when a
+    delta names it (a poll that changes 50 of 1,000 agents reads 50 agent rows)."""
+
+    def __init__(self, account: m.ProviderAccount) -> None:
+        self.account = account
+        self.queues: dict[str, m.Queue] = {}
+        self.agents: dict[str, m.Agent] = {}
+
+    def load_queues(self, vendor_ids: Iterable[str | None]) -> dict[str, m.Queue]:
+        missing = {vid for vid in vendor_ids if vid is not None and vid not in self.queues}
+        if missing:
+            found = m.Queue.objects.filter(account=self.account, vendor_id__in=missing)
+            self.queues.update((q.vendor_id, q) for q in found.order_by())
+        return self.queues
+
+    def load_agents(self, vendor_ids: Iterable[str | None]) -> dict[str, m.Agent]:
+        missing = {vid for vid in vendor_ids if vid is not None and vid not in self.agents}
+        if missing:
+            found = m.Agent.objects.filter(account=self.account, vendor_id__in=missing)
+            self.agents.update((a.vendor_id, a) for a in found.order_by())
+        return self.agents
+
+
+def queue_values(qs: QueueState) -> dict[str, object]:
+    q = qs.queue
+    values: dict[str, object] = {
+        f: getattr(q, f) for f in QUEUE_FIELDS if f not in ("number", "longest_wait_since")
+    }
+    values["number"] = q.number or ""
+    values["longest_wait_since"] = qs.longest_wait_since
+    return values
+
+
+def agent_values(a: Agent) -> dict[str, object]:
+    return {
+        "login": a.login,
+        "name": a.name,
+        "extension": a.extension or "",
+        "status": a.status.value,
+        "raw_status": a.raw_status,
+        "status_since": a.status_since,
+        "pause_reason_id": a.pause_reason_id or "",
+        "pause_reason": a.pause_reason or "",
+    }
+
+
+def _write_queues(
+    account_rows: _AccountRows, delta: Delta, taken_at: datetime, out: StoredChanges
+) -> None:
+    account = account_rows.account
+    rows = account_rows.load_queues(delta.queues)
+    gone = [vid for vid, qs in delta.queues.items() if qs is None and vid in rows]
+    if gone:
+        m.Queue.objects.filter(account=account, vendor_id__in=gone).delete()
+        for vid in gone:
+            rows.pop(vid)
+        out.layout_changed = True
+    created, updated, samples = [], [], []
+    for vid, qs in delta.queues.items():
+        if qs is None:
+            continue
+        values = queue_values(qs)
+        row = rows.get(vid)
+        if row is None:
+            row = m.Queue(account=account, vendor_id=vid, **values)
+            created.append(row)
+            rows[vid] = row
+        else:
+            changed = frozenset(n for n, v in values.items() if getattr(row, n) != v)
+            for name in changed:
+                setattr(row, name, values[name])
+            updated.append(row)
+            out.queue_changes[row.pk] = changed
+            if changed.isdisjoint(SAMPLED_FIELDS):
+                continue
+        samples.append(row)
+    if created:
+        m.Queue.objects.bulk_create(created)
+        out.layout_changed = True
+    update_rows(m.Queue, updated, QUEUE_FIELDS)
+    if samples:
+        write_samples(samples, taken_at)
+    out.queues = created + updated
+
+
+def _write_agents(
+    account_rows: _AccountRows, delta: Delta, taken_at: datetime, out: StoredChanges
+) -> None:
+    account = account_rows.account
+    rows = account_rows.load_agents(delta.agents)
+    created, updated, status_changed = [], [], []
+    for vid, agent in delta.agents.items():
+        values = agent_values(agent)
+        row = rows.get(vid)
+        if row is None:
+            row = m.Agent(account=account, vendor_id=vid, **values)
+            created.append(row)
+            rows[vid] = row
+            status_changed.append(row)
+            continue
+        moved = (row.status, row.pause_reason) != (values["status"], values["pause_reason"])
+        for name, value in values.items():
+            setattr(row, name, value)
+        updated.append(row)
+        if moved:
+            status_changed.append(row)
+    if created:
+        m.Agent.objects.bulk_create(created)
+        out.layout_changed = True
+    update_rows(m.Agent, updated, AGENT_FIELDS)
+    if status_changed:
+        write_spans(status_changed, taken_at)
+    out.agents = created + updated
+
+
+def write_delta(account: m.ProviderAccount, delta: Delta, taken_at: datetime) -> StoredChanges:
+    out = StoredChanges()
+    rows = _AccountRows(account)
+    if delta.queues:
+        _write_queues(rows, delta, taken_at, out)
+    if delta.agents:
+        _write_agents(rows, delta, taken_at, out)
+
+    if delta.memberships:
+        out.memberships_changed = True
+        q_rows = rows.load_queues(q for _, q in delta.memberships)
+        a_rows = rows.load_agents(a for a, _ in delta.memberships)
+        replaced = [
+            Q(agent_id=a_rows[a].pk, queue_id=q_rows[q].pk)
+            for a, q in delta.memberships
+            if a in a_rows and q in q_rows
+        ]
+        if replaced:
+            m.Membership.objects.filter(reduce(operator.or_, replaced)).delete()
+        m.Membership.objects.bulk_create(
+            m.Membership(
+                agent=a_rows[ms.agent_id],
+                queue=q_rows[ms.queue_id],
+                penalty=ms.penalty,
+                static=ms.static,
+                logged_in=ms.logged_in,
+            )
+            for ms in delta.memberships.values()
+            if ms is not None and ms.agent_id in a_rows and ms.queue_id in q_rows
+        )
+
+    if delta.waiting:
+        q_rows = rows.load_queues(delta.waiting)
+        touched = [q_rows[qid] for qid in delta.waiting if qid in q_rows]
+        out.waiting_queue_pks = {q.pk for q in touched}
+        m.WaitingCall.objects.filter(queue__in=touched).delete()
+        m.WaitingCall.objects.bulk_create(
+            m.WaitingCall(
+                queue=q_rows[qid],
+                position=w.position,
+                caller=w.caller,
+                caller_name=w.caller_name or "",
+                waiting_since=w.waiting_since,
+                call_id=w.call_id or "",
+            )
+            for qid, calls in delta.waiting.items()
+            if qid in q_rows
+            for w in calls
+        )
+
+    if delta.active:
+        calls = [c for c in delta.active.values() if c is not None]
+        q_rows = rows.load_queues(c.queue_id for c in calls)
+        a_rows = rows.load_agents(c.agent_id for c in calls)
+        ended = m.ActiveCall.objects.filter(account=account, call_id__in=list(delta.active))
+        out.call_agent_pks = set(ended.exclude(agent=None).values_list("agent_id", flat=True))
+        out.call_agent_pks |= {a_rows[c.agent_id].pk for c in calls if c.agent_id in a_rows}
+        ended.delete()
+        m.ActiveCall.objects.bulk_create(
+            m.ActiveCall(
+                account=account,
+                call_id=c.call_id,
+                agent=a_rows.get(c.agent_id) if c.agent_id else None,
+                queue=q_rows.get(c.queue_id) if c.queue_id else None,
+                direction=c.direction.value if c.direction else "",
+                number=c.number,
+                state=c.state.value,
+                since=c.since,
+                channel=c.channel or "",
+            )
+            for c in calls
+        )
+
+    if delta.pauses:
+        out.pauses_changed = True
+        m.PauseReason.objects.filter(account=account, vendor_id__in=list(delta.pauses)).delete()
+        m.PauseReason.objects.bulk_create(
+            m.PauseReason(
+                account=account, vendor_id=p.id, title=p.title, type=p.type.value, paid=p.paid
+            )
+            for p in delta.pauses.values()
+            if p is not None
+        )
+    return out

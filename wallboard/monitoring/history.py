@@ -1,0 +1,124 @@
+"""History writes: agent status spans and queue samples, inside the poll's transaction.
+
+History grows with changes, never with polls: a span per status change, and at most one
+queue sample per ``QUEUE_SAMPLE_MIN_SPACING_S`` (ADR 020).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+
+from wallboard.monitoring import models as m
+from wallboard.monitoring.rows import update_rows
+
+SAMPLED_FIELDS = (
+    "calls_waiting",
+    "longest_wait_since",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "service_level_pct",
+    "answered",
+    "abandoned",
+)
+SAMPLE_VALUES = (
+    "calls_waiting",
+    "longest_wait_s",
+    "agents_ready",
+    "agents_busy",
+    "agents_paused",
+    "service_level_pct",
+    "answered",
+    "abandoned",
+)
+
+
+def _sample_values(row: m.Queue, taken_at: datetime) -> dict[str, object]:
+    return {
+        "calls_waiting": row.calls_waiting,
+        "longest_wait_s": (
+            max(0, int((taken_at - row.longest_wait_since).total_seconds()))
+            if row.longest_wait_since
+            else None
+        ),
+        "agents_ready": row.agents_ready,
+        "agents_busy": row.agents_busy,
+        "agents_paused": row.agents_paused,
+        "service_level_pct": row.service_level_pct,
+        "answered": row.answered,
+        "abandoned": row.abandoned,
+    }
+
+
+def write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
+    """One sample per changed queue, at most one per ``QUEUE_SAMPLE_MIN_SPACING_S``.
+
+    A change less than the spacing after the queue's newest sample overwrites that sample's
+    figures (its ``taken_at`` stays): the stored series keeps the figures each window
+    ended with, so the newest sample is always the current state, and a queue whose
+    numbers move on every poll still adds one row per spacing, not one per poll.
+    """
+    spacing = timedelta(seconds=settings.QUEUE_SAMPLE_MIN_SPACING_S)
+    recent: dict[int, m.QueueSample] = {}
+    existing = [row.pk for row in queues if row.pk is not None]
+    if spacing and existing:
+        for sample in m.QueueSample.objects.filter(
+            queue_id__in=existing, taken_at__gt=taken_at - spacing, taken_at__lte=taken_at
+        ).order_by("queue_id", "taken_at"):
+            recent[sample.queue_id] = sample  # the newest one per queue wins
+    overwritten: list[m.QueueSample] = []
+    created: list[m.QueueSample] = []
+    for row in queues:
+        newest = recent.get(row.pk) if row.pk is not None else None
+        if newest is None:
+            created.append(
+                m.QueueSample(queue=row, taken_at=taken_at, **_sample_values(row, taken_at))
+            )
+        else:
+            # The longest wait is stored as of the sample's own time, so that
+            # ``taken_at - longest_wait_s`` still says when that caller arrived.
+            for name, value in _sample_values(row, newest.taken_at).items():
+                setattr(newest, name, value)
+            overwritten.append(newest)
+    update_rows(m.QueueSample, overwritten, SAMPLE_VALUES)
+    if created:
+        m.QueueSample.objects.bulk_create(created)
+
+
+def write_spans(agents: list[m.Agent], taken_at: datetime) -> None:
+    """Close each agent's open span and open the next one at the same instant.
+
+    An agent's open span is its newest one. It is found through the (agent, started_at)
+    index, one short probe per agent: no index covers ``ended_at``, so that closing a span
+    stays a HOT update (see the AgentStatusSpan indexes).
+    """
+    newest = (
+        m.AgentStatusSpan.objects.filter(agent=OuterRef("pk"))
+        .order_by("-started_at", "-pk")
+        .values("pk")[:1]
+    )
+    newest_ids = m.Agent.objects.filter(pk__in=[a.pk for a in agents if a.pk is not None])
+    open_spans = {
+        s.agent_id: s
+        for s in m.AgentStatusSpan.objects.filter(
+            pk__in=newest_ids.values(span=Subquery(newest)), ended_at__isnull=True
+        )
+    }
+    closed, opened = [], []
+    for agent in agents:
+        start = agent.status_since or taken_at
+        previous = open_spans.get(agent.pk)
+        if previous is not None:
+            start = max(start, previous.started_at)
+            previous.ended_at = start
+            closed.append(previous)
+        opened.append(
+            m.AgentStatusSpan(
+                agent=agent, status=agent.status, pause_reason=agent.pause_reason, started_at=start
+            )
+        )
+    update_rows(m.AgentStatusSpan, closed, ["ended_at"])
+    m.AgentStatusSpan.objects.bulk_create(opened)

@@ -1,0 +1,106 @@
+"""The stored state of an account as a ``State`` (what the next poll is compared with), and a
+per-process cache of it: the process that wrote a state last need not read it back."""
+
+from __future__ import annotations
+
+from providers.model import (
+    ActiveCall,
+    Agent,
+    AgentStatus,
+    CallDirection,
+    Membership,
+    PauseReason,
+    PauseType,
+    Queue,
+)
+from wallboard.monitoring import models as m
+from wallboard.monitoring.current import QUEUE_FIELDS
+from wallboard.monitoring.diff import QueueState, State, WaitingState
+
+
+def _none(value: str) -> str | None:
+    return value or None
+
+
+def load_state(account: m.ProviderAccount) -> State:
+    state = State()
+    queue_ids: dict[int, str] = {}
+    for q in m.Queue.objects.filter(account=account):
+        queue_ids[q.pk] = q.vendor_id
+        state.queues[q.vendor_id] = QueueState(
+            queue=Queue(
+                id=q.vendor_id,
+                name=q.name,
+                number=_none(q.number),
+                **{f: getattr(q, f) for f in QUEUE_FIELDS[2:] if f != "longest_wait_since"},
+            ),
+            longest_wait_since=q.longest_wait_since,
+        )
+    agent_ids: dict[int, str] = {}
+    for a in m.Agent.objects.filter(account=account):
+        agent_ids[a.pk] = a.vendor_id
+        state.agents[a.vendor_id] = Agent(
+            id=a.vendor_id,
+            login=a.login,
+            name=a.name,
+            status=AgentStatus(a.status),
+            raw_status=a.raw_status,
+            extension=_none(a.extension),
+            status_since=a.status_since,
+            pause_reason_id=_none(a.pause_reason_id),
+            pause_reason=_none(a.pause_reason),
+        )
+    for ms in m.Membership.objects.filter(agent__account=account):
+        key = (agent_ids[ms.agent_id], queue_ids[ms.queue_id])
+        state.memberships[key] = Membership(
+            agent_id=key[0],
+            queue_id=key[1],
+            penalty=ms.penalty,
+            static=ms.static,
+            logged_in=ms.logged_in,
+        )
+    waiting: dict[str, list[WaitingState]] = {}
+    for w in m.WaitingCall.objects.filter(queue__account=account):
+        waiting.setdefault(queue_ids[w.queue_id], []).append(
+            WaitingState(
+                position=w.position,
+                caller=w.caller,
+                caller_name=_none(w.caller_name),
+                waiting_since=w.waiting_since,
+                call_id=_none(w.call_id),
+            )
+        )
+    state.waiting = {qid: tuple(calls) for qid, calls in waiting.items()}
+    for c in m.ActiveCall.objects.filter(account=account):
+        state.active[c.call_id] = ActiveCall(
+            call_id=c.call_id,
+            agent_id=agent_ids.get(c.agent_id) if c.agent_id else None,
+            queue_id=queue_ids.get(c.queue_id) if c.queue_id else None,
+            direction=CallDirection(c.direction) if c.direction else None,
+            number=c.number,
+            state=AgentStatus(c.state),
+            since=c.since,
+            channel=_none(c.channel),
+        )
+    for p in m.PauseReason.objects.filter(account=account):
+        state.pauses[p.vendor_id] = PauseReason(
+            id=p.vendor_id, title=p.title, type=PauseType(p.type), paid=p.paid
+        )
+    return state
+
+
+_cache: dict[int, tuple[int, State]] = {}
+
+
+def cached_state(account: m.ProviderAccount) -> State:
+    """The stored state, from memory when this process wrote it last (``seq`` unchanged)."""
+    hit = _cache.get(account.pk)
+    if hit is not None and hit[0] == account.seq:
+        return hit[1]
+    state = load_state(account)
+    _cache[account.pk] = (account.seq, state)
+    return state
+
+
+def remember_state(account: m.ProviderAccount, state: State) -> None:
+    _cache[account.pk] = (account.seq, state)
