@@ -16,6 +16,9 @@
   var currentSocket = null;
   var retries = 0;
   var RETRY_CODES = [1006, 1011, 1012, 1013]; // the ws extension reconnects these itself
+  // The server ended this page's right to its view (logout, narrowed rights, a TV link
+  // revoked or its board changed): load the page again, so what it shows is decided anew.
+  var CLOSE_RELOAD = 4403;
   var SHOWN_ERRORS = [400, 403, 404, 409, 429, 502, 503];
 
   function setConnection(state) {
@@ -55,6 +58,7 @@
     if (socket !== currentSocket) return; // an old socket we already replaced
     currentSocket = null;
     setConnection("closed");
+    if (evt.detail.event.code === CLOSE_RELOAD) { window.location.reload(); return; }
     if (RETRY_CODES.indexOf(evt.detail.event.code) >= 0) return;
     var delay = Math.random() * Math.min(30000, 500 * Math.pow(2, retries));
     retries += 1;

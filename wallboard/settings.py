@@ -196,6 +196,14 @@ TV_LINK_DAYS = envint("TV_LINK_DAYS", 365)
 # With nothing to push, each account still tells its screens every LIVE_HEARTBEAT_S that
 # polling is alive; a screen that hears nothing for three of them says it is not live.
 LIVE_HEARTBEAT_S = envint("LIVE_HEARTBEAT_S", 5)
+# Open sockets one signed-in session (all its tabs) and one TV link may hold, on every web
+# process together; past them a new socket is closed with 1008.
+WS_MAX_SOCKETS_PER_SESSION = envint("WS_MAX_SOCKETS_PER_SESSION", 20)
+WS_MAX_SOCKETS_PER_TV_LINK = envint("WS_MAX_SOCKETS_PER_TV_LINK", 5)
+if WS_MAX_SOCKETS_PER_SESSION < 1 or WS_MAX_SOCKETS_PER_TV_LINK < 1:
+    raise ImproperlyConfigured(
+        "WS_MAX_SOCKETS_PER_SESSION and WS_MAX_SOCKETS_PER_TV_LINK must be ≥ 1"
+    )
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

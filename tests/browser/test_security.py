@@ -122,3 +122,20 @@ def test_no_page_violates_the_content_security_policy(
     assert admin.errors + tv.errors + phone.errors == []
     for watched in (admin, tv, phone):
         watched.context.close()
+
+
+def test_a_tv_whose_link_is_revoked_stops_showing_the_board(
+    served: tuple[str, ProviderAccount, Sim], browser: Any
+) -> None:
+    """The socket closes and the page loads again: the TV says its link is no longer valid
+    instead of freezing on the last figures it had."""
+    url, account, _sim = served
+    board = Board.objects.create(name="Wall")
+    board.accounts.add(account)
+    link = TvLink.objects.create(board=board)
+    tv = Watched(browser, url)
+    tv.open(f"/tv/{link.token}/", "#connection[data-state=open]")
+    link.revoke()
+    tv.page.wait_for_function("!document.querySelector('#board')", timeout=10_000)
+    assert "This TV link is not valid" in tv.page.inner_text("main")
+    tv.context.close()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -231,7 +231,8 @@ def tv(request: HttpRequest, token: str) -> HttpResponse:
     """A wall screen: no login; the signed link is the key, and revoking it ends it."""
     link = TvLink.from_token(token)
     if link is None:
-        raise Http404("This TV link is not valid (revoked, expired or mistyped).")
+        # A page of its own, read from across the room, not the site's bare 404.
+        return render(request, "dashboards/tv_gone.html", status=404)
     view = BoardView.for_board(link.board)
     return render(
         request,

@@ -17,13 +17,15 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
-from django.utils import translation
+from django.conf import settings
+from django.utils import timezone, translation
 
 from wallboard.accounts.access import linked_agent, visible_accounts
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
 from wallboard.live.push import account_group, agent_group, board_group, tv_group, user_group
+from wallboard.live.slots import RENEW_S, slots
 from wallboard.monitoring.models import Agent
 
 # 4401-4403: application close codes the browser treats as "do not come back as is".
@@ -49,6 +51,11 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
     closing: asyncio.Task[None] | None = None
     window_start = 0.0
     window_messages = 0
+    # The session's or TV link's socket slot this socket holds, and the task renewing it.
+    slot: str | None = None
+    renewing: asyncio.Task[None] | None = None
+    # Closes the socket when what let it in runs out (a TV link's expiry).
+    deadline: asyncio.Task[None] | None = None
 
     async def __call__(
         self,
@@ -98,6 +105,32 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         await self.leave()
         if self.closing is not None:
             self.closing.cancel()
+        if self.deadline is not None:
+            self.deadline.cancel()
+        if self.renewing is not None:
+            self.renewing.cancel()
+        if self.slot is not None:
+            await slots().give_back(self.slot, self.channel_name)
+
+    async def take_slot(self, key: str, limit: int) -> bool:
+        """Hold one of ``limit`` sockets ``key`` (a session, a TV link) may have open on
+        every web process; past the limit the socket is accepted and closed at once with
+        1008 (policy violation), which a page does not come back from any sooner than from
+        any other close."""
+        if not await slots().take(key, self.channel_name, limit):
+            log.info("closing a socket past the limit of %s for %s", limit, key.split(":")[0])
+            await self.accept()
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return False
+        self.slot = key
+        self.renewing = asyncio.create_task(self._renew(key))
+        return True
+
+    async def _renew(self, key: str) -> None:
+        while True:
+            await asyncio.sleep(RENEW_S)
+            with contextlib.suppress(Exception):  # a missed renewal only shortens the lease
+                await slots().renew(key, self.channel_name)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels hops to a thread before every message to close stale database
@@ -147,8 +180,13 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
 
     async def session_end(self, event: dict[str, Any]) -> None:
-        """The user logged out, lost their role, or the TV link was revoked."""
+        """The user logged out or their rights changed, or the TV link (or its board)
+        changed: the page reloads, and what it may see is decided again."""
         await self.shut(CLOSE_UNAUTHORISED)
+
+    def session_slot(self) -> str:
+        session = self.scope.get("session")
+        return f"session:{getattr(session, 'session_key', None) or self.scope['user'].pk}"
 
     def language(self) -> str:
         """The page's language: the switcher's cookie, else the browser's Accept-Language."""
@@ -197,6 +235,8 @@ class BoardConsumer(_FragmentsConsumer):
         if user is None or not user.is_authenticated:
             await self.close()
             return
+        if not await self.take_slot(self.session_slot(), settings.WS_MAX_SOCKETS_PER_SESSION):
+            return
         view = await _view_for_user(user, self.query())
         # Join before reading the state, so no change can fall between the two.
         language = self.language()
@@ -210,6 +250,11 @@ class BoardConsumer(_FragmentsConsumer):
 class TvConsumer(_FragmentsConsumer):
     """A wall screen opened through a TV link: no login, read-only, revocable."""
 
+    async def _expire_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if self.closing is None:
+            await self.shut(CLOSE_UNAUTHORISED)
+
     async def connect(self) -> None:
         self.groups_joined = []
         found = await _view_for_tv(self.scope["url_route"]["kwargs"]["token"])
@@ -217,6 +262,12 @@ class TvConsumer(_FragmentsConsumer):
             await self.close()
             return
         link, view = found
+        if not await self.take_slot(f"tv:{link.pk}", settings.WS_MAX_SOCKETS_PER_TV_LINK):
+            return
+        # The link lets the TV in until it expires, open socket included.
+        self.deadline = asyncio.create_task(
+            self._expire_after(max(0.0, (link.expires_at - timezone.now()).total_seconds()))
+        )
         language = self.language()
         await self.join(
             tv_group(link.pk),
@@ -240,6 +291,8 @@ class AgentPanelConsumer(_FragmentsConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close()
+            return
+        if not await self.take_slot(self.session_slot(), settings.WS_MAX_SOCKETS_PER_SESSION):
             return
         agents = await _own_agents(user)
         language = self.language()

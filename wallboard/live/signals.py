@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,8 +12,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from wallboard.accounts.models import AgentLink, Profile
-from wallboard.dashboards.models import TvLink
-from wallboard.live.push import end_sessions, tv_group, user_group
+from wallboard.dashboards.models import Board, TvLink
+from wallboard.live.push import board_group, end_sessions, tv_group, user_group
 
 User = get_user_model()
 
@@ -20,30 +21,55 @@ User = get_user_model()
 @receiver(user_logged_out)
 def close_sockets_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        transaction.on_commit(lambda: end_sessions(user_group(user.pk)))
+        transaction.on_commit(partial(end_sessions, user_group(user.pk)))
 
 
-@receiver(pre_save, sender=Profile)
-def _remember_role(sender: Any, instance: Profile, **kwargs: Any) -> None:
-    old = Profile.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
-    instance._old_role = old  # type: ignore[attr-defined]
+# What a saved row was before the save, for the fields whose change narrows what a person
+# may see (or ends their session: a new password does).
+WATCHED: dict[type[Any], tuple[str, ...]] = {
+    Profile: ("role",),
+    User: ("password", "is_active", "is_superuser"),
+    AgentLink: ("agent_id",),
+}
+
+
+def _remember(sender: Any, instance: Any, **kwargs: Any) -> None:
+    fields = WATCHED[sender]
+    instance._before = sender.objects.filter(pk=instance.pk).values_list(*fields).first()
+
+
+def _changed(sender: type[Any], instance: Any) -> bool:
+    before = getattr(instance, "_before", None)
+    return before is not None and before != tuple(getattr(instance, f) for f in WATCHED[sender])
+
+
+for _model in WATCHED:
+    pre_save.connect(_remember, sender=_model, dispatch_uid=f"remember-{_model.__name__}")
 
 
 @receiver(post_save, sender=Profile)
 def close_sockets_on_role_change(sender: Any, instance: Profile, **kwargs: Any) -> None:
-    old = getattr(instance, "_old_role", None)
-    if old is not None and old != instance.role:
-        transaction.on_commit(lambda: end_sessions(user_group(instance.user_id)))
+    if _changed(Profile, instance):
+        _end_sessions_on_commit(instance.user_id)
 
 
 @receiver(post_save, sender=User)
-def close_sockets_on_deactivation(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if not instance.is_active:
-        transaction.on_commit(lambda: end_sessions(user_group(instance.pk)))
+def close_sockets_on_account_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Deactivated, a new password (the admin's reset ends the HTTP session too), or the
+    superuser flag changed."""
+    if not instance.is_active or _changed(User, instance):
+        _end_sessions_on_commit(instance.pk)
+
+
+@receiver(post_save, sender=AgentLink)
+def close_sockets_on_relink(sender: Any, instance: AgentLink, **kwargs: Any) -> None:
+    """The user now is another agent: their panel must stop showing the old one."""
+    if _changed(AgentLink, instance):
+        _end_sessions_on_commit(instance.user_id)
 
 
 def _end_sessions_on_commit(user_id: int) -> None:
-    transaction.on_commit(lambda: end_sessions(user_group(user_id)))
+    transaction.on_commit(partial(end_sessions, user_group(user_id)))
 
 
 @receiver(m2m_changed, sender=Profile.accounts.through)
@@ -72,9 +98,23 @@ def close_sockets_on_user_deletion(sender: Any, instance: Any, **kwargs: Any) ->
 def close_sockets_of_an_ended_tv_link(sender: Any, instance: TvLink, **kwargs: Any) -> None:
     """Revoked (or its expiry moved into the past): the TVs showing it go dark at once."""
     if not instance.active:
-        transaction.on_commit(lambda: end_sessions(tv_group(instance.pk)))
+        transaction.on_commit(partial(end_sessions, tv_group(instance.pk)))
 
 
 @receiver(post_delete, sender=TvLink)
 def close_sockets_of_a_deleted_tv_link(sender: Any, instance: TvLink, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: end_sessions(tv_group(instance.pk)))
+    # The group is named now: a deleted row's pk is None by the time the commit comes.
+    transaction.on_commit(partial(end_sessions, tv_group(instance.pk)))
+
+
+@receiver(m2m_changed, sender=Board.accounts.through)
+@receiver(m2m_changed, sender=Board.queues.through)
+def close_sockets_on_board_change(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """A board's accounts or queues changed: its TVs reconnect and show the new selection.
+    Edited from the board's side (the admin, the editor); from the other side ``instance``
+    is an account or a queue, and every board it was added to or removed from changes."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    boards = [instance.pk] if isinstance(instance, Board) else list(kwargs.get("pk_set") or ())
+    for board_pk in boards:
+        transaction.on_commit(partial(end_sessions, board_group(board_pk)))

@@ -157,6 +157,9 @@ class Command(BaseCommand):
                 ws_max_size=MAX_CLIENT_MESSAGE_BYTES,
                 lifespan="off",
                 timeout_graceful_shutdown=5,
+                # Nothing stands in front of the demo: a client's X-Forwarded-For must not
+                # pass for its address (the sign-in lockout counts per address).
+                proxy_headers=False,
                 log_level="warning",
             )
         )

@@ -1,0 +1,107 @@
+"""How many sockets one session (or one TV link) holds open, across every web process.
+
+With Redis (production, several web processes) each open socket is a member of a sorted set
+per session or link, scored by when it lapses; a socket renews its slot while it is open,
+so the slots of a process that died lapse by themselves. Without Redis there is one web
+process, and a dictionary is all there is to share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from typing import Protocol
+
+import redis.asyncio as redis
+from django.conf import settings
+
+# A slot lapses this long after its last renewal; an open socket renews it every RENEW_S.
+LEASE_S = 180.0
+RENEW_S = 60.0
+
+
+class Slots(Protocol):
+    async def take(self, key: str, socket: str, limit: int) -> bool: ...
+
+    async def renew(self, key: str, socket: str) -> None: ...
+
+    async def give_back(self, key: str, socket: str) -> None: ...
+
+
+class LocalSlots:
+    """One process: the sockets of each key, in memory."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, set[str]] = {}
+        self._lock = asyncio.Lock()
+
+    async def take(self, key: str, socket: str, limit: int) -> bool:
+        async with self._lock:
+            held = self._held.setdefault(key, set())
+            if len(held) >= limit:
+                return False
+            held.add(socket)
+            return True
+
+    async def renew(self, key: str, socket: str) -> None:
+        return None
+
+    async def give_back(self, key: str, socket: str) -> None:
+        async with self._lock:
+            held = self._held.get(key)
+            if held is not None:
+                held.discard(socket)
+                if not held:
+                    del self._held[key]
+
+
+# Take a slot atomically: drop the lapsed ones, refuse past the limit, else add this one.
+_TAKE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+class RedisSlots:
+    """Every web process: a sorted set per key in the shared Redis."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+        self._take = self._redis.register_script(_TAKE)
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}:sockets:{key}"
+
+    async def take(self, key: str, socket: str, limit: int) -> bool:
+        now = time.time()
+        args: list[str | float] = [now, now + LEASE_S, limit, socket, int(LEASE_S) + 1]
+        return bool(await self._take(keys=[self._key(key)], args=args))
+
+    async def renew(self, key: str, socket: str) -> None:
+        await self._redis.zadd(self._key(key), {socket: time.time() + LEASE_S}, xx=True)
+
+    async def give_back(self, key: str, socket: str) -> None:
+        await self._redis.zrem(self._key(key), socket)
+
+
+_local = LocalSlots()
+# A Redis connection belongs to the event loop that opened it: one client per loop (the
+# server has one; each test has its own).
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisSlots] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def slots() -> Slots:
+    if not settings.REDIS_URL:
+        return _local
+    loop = asyncio.get_running_loop()
+    found = _by_loop.get(loop)
+    if found is None:
+        found = _by_loop[loop] = RedisSlots(settings.REDIS_URL, settings.REDIS_PREFIX)
+    return found
