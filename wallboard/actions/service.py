@@ -21,12 +21,12 @@ from providers.errors import (
     ProviderUnavailableError,
     UnsupportedActionError,
 )
-from wallboard.accounts.access import can_act, role_of
+from wallboard.accounts.access import Scope
 from wallboard.accounts.models import Profile
 from wallboard.actions.models import AuditEntry
 from wallboard.actions.specs import ACTIONS, ActionSpec
 from wallboard.monitoring.adapters import build_provider
-from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
+from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.scheduler import request_poll
 
 log = logging.getLogger("wallboard.actions")
@@ -52,22 +52,6 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _target(cleaned: dict[str, Any]) -> tuple[Agent | None, Queue | None, str]:
-    agent: Agent | None = cleaned.get("agent")
-    queue: Queue | None = cleaned.get("queue")
-    call: ActiveCall | None = cleaned.get("call")
-    if call is not None and agent is None:
-        agent = call.agent
-    parts = []
-    if agent is not None:
-        parts.append(f"agent {agent.vendor_id} {agent.name}")
-    if queue is not None:
-        parts.append(f"queue {queue.vendor_id} {queue.name}")
-    if call is not None:
-        parts.append(f"call {call.call_id} {call.number}")
-    return agent, queue, ", ".join(parts)
-
-
 def _loggable(data: dict[str, Any]) -> dict[str, str]:
     return {k: str(v)[:200] for k, v in data.items() if k not in SECRET_PARAMS}
 
@@ -79,20 +63,28 @@ def perform(
     data: dict[str, Any],
     *,
     provider: Provider | None = None,
+    scope: Scope | None = None,
 ) -> Outcome:
-    """Do ``action`` on ``account`` for ``user`` with the submitted ``data``."""
-    role = role_of(user)
+    """Do ``action`` on ``account`` for ``user`` with the submitted ``data``.
+
+    An action name that is not one of ``ACTIONS`` is a 404 and leaves no audit entry: the
+    log holds what people did, not whatever text was posted to the URL.
+    """
     spec: ActionSpec | None = ACTIONS.get(action)
+    if spec is None:
+        return Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action."))
+    scope = scope or Scope.of(user)
     audit = AuditEntry(
         user_id=user.pk,
         username=user.get_username(),
-        role=role.value if role else "",
+        role=scope.role.value if scope.role else "",
         account=account,
-        action=action[:40],
+        action=spec.name,
         params=_loggable(data),
     )
-    if spec is None:
-        return _finish(audit, Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action.")))
+    refused = Outcome(False, HTTPStatus.FORBIDDEN, _("You are not allowed to do that."))
+    if not scope.may_try(self_service=spec.self_service):
+        return _finish(audit, refused)
     provider = provider or build_provider(account)
     try:
         if not provider.supports(spec.capability):
@@ -116,12 +108,10 @@ def perform(
             errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
             message = " ".join(" ".join(v) for v in errors.values())
             return _finish(audit, Outcome(False, HTTPStatus.BAD_REQUEST, message, errors))
-        agent, queue, audit.target = _target(form.cleaned_data)
-        if not can_act(user, account, agent=agent, queue=queue, self_service=spec.self_service):
-            return _finish(
-                audit,
-                Outcome(False, HTTPStatus.FORBIDDEN, _("You are not allowed to do that.")),
-            )
+        target = form.target()
+        audit.target = target.describe()[:300]
+        if not scope.may_act(account, target, self_service=spec.self_service):
+            return _finish(audit, refused)
         started = time.perf_counter()
         try:
             spec.run(provider, form.cleaned_data, form)

@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from providers.base import AgentRef, Capability, ListenMode, Provider, TransferKind
+from wallboard.accounts.access import Target
 from wallboard.monitoring.models import ActiveCall, Agent, PauseReason, ProviderAccount, Queue
 
 if TYPE_CHECKING:
@@ -61,6 +62,13 @@ class ActionForm(forms.Form):
                 model = field.queryset.model
                 if model in (Queue, Agent, ActiveCall, PauseReason):
                     field.queryset = model._default_manager.filter(account=account)
+
+    def target(self) -> Target:
+        """What the valid form's action is done to (``access.Scope.may_act`` judges it)."""
+        cleaned = self.cleaned_data
+        return Target(
+            agent=cleaned.get("agent"), call=cleaned.get("call"), queue=cleaned.get("queue")
+        )
 
 
 class AgentForm(ActionForm):
@@ -132,6 +140,16 @@ class TransferForm(CallForm):
                 _("Only a call that an agent has answered can be transferred.")
             )
         return cleaned
+
+    def target(self) -> Target:
+        """The call, and where it goes: this form's queue and agent are destinations."""
+        cleaned = self.cleaned_data
+        return Target(
+            call=cleaned["call"],
+            to_queue=cleaned.get("queue"),
+            to_agent=cleaned.get("user"),
+            to_number=cleaned.get("number") or "",
+        )
 
 
 class QueueForm(AgentForm):

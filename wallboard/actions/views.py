@@ -1,20 +1,25 @@
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 
-from wallboard.accounts.access import can_supervise, visible_accounts
+from wallboard.accounts.access import Scope, scope_for
+from wallboard.accounts.models import Role
 from wallboard.actions.models import AuditEntry
 from wallboard.actions.service import Outcome, perform
-from wallboard.monitoring.models import ProviderAccount
+from wallboard.actions.specs import ACTIONS
+from wallboard.monitoring.ids import parse_id
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 
 
 @require_POST
@@ -22,13 +27,18 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     """Run an action and answer with a feedback fragment; its status says how it went.
 
     Refusals are 403 (not a redirect to the login page): the caller is a script, not a page.
-    Over the user's ``ACTION_RATE_LIMIT`` the answer is 429 and the vendor is not called.
+    An action name that is not one of ``ACTIONS`` is a 404 and no audit entry. Over the
+    user's ``ACTION_RATE_LIMIT`` the answer is 429 and the vendor is not called.
     """
     if not request.user.is_authenticated:
         return HttpResponseForbidden(_("Sign in first."))
     account = get_object_or_404(ProviderAccount, pk=account_id)
-    if not visible_accounts(request.user).filter(pk=account.pk).exists():
+    scope = scope_for(request)
+    if not scope.sees_account(account):
         return HttpResponseForbidden(_("You are not allowed to act on this account."))
+    if action not in ACTIONS:
+        outcome = Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action."))
+        return _feedback(request, outcome, account)
     usage = get_usage(
         request, group="actions", key="user", rate=settings.ACTION_RATE_LIMIT, increment=True
     )
@@ -40,44 +50,71 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
             % {"seconds": max(usage["time_left"], 1)},
         )
     else:
-        outcome = perform(request.user, account, action, request.POST.dict())
+        outcome = perform(request.user, account, action, request.POST.dict(), scope=scope)
+    return _feedback(request, outcome, account)
+
+
+def _feedback(request: HttpRequest, outcome: Outcome, account: ProviderAccount) -> HttpResponse:
     return render(
         request,
         "actions/feedback.html",
-        {"outcome": outcome, "action": action, "account": account},
+        {"outcome": outcome, "account": account},
         status=outcome.status,
     )
+
+
+def _entries_in_scope(scope: Scope) -> QuerySet[AuditEntry]:
+    """The entries on the accounts a person sees; for a person scoped to some queues, only
+    their own and those whose target names an agent or a queue in scope (the words of
+    ``access.Target.describe``: ``agent <id> …``, ``queue <id> …``, ``to queue <id> …``)."""
+    entries = AuditEntry.objects.filter(account__in=scope.accounts())
+    if scope.queue_ids is None:
+        return entries
+    agents = Agent.objects.filter(pk__in=scope.agent_ids or ()).values_list("vendor_id", flat=True)
+    queues = Queue.objects.filter(pk__in=scope.queue_ids).values_list("vendor_id", flat=True)
+    named = [f"agent {re.escape(v)} " for v in agents] + [f"queue {re.escape(v)} " for v in queues]
+    pattern = rf"(^|, )(to )?({'|'.join(named)})" if named else None
+    mine = Q(user_id=scope.user_id)
+    return entries.filter(mine | Q(target__regex=pattern) if pattern else mine)
 
 
 @require_GET
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Admins and supervisors browse the audit log of the accounts they can see."""
-    if not can_supervise(request.user):
+    """Admins and supervisors browse the audit log of what they may see (ADR 016).
+
+    Filters hold what the page offers; other text in them (an id beyond any row's, an
+    action no one can take) matches nothing rather than failing.
+    """
+    scope = scope_for(request)
+    if scope.role not in (Role.ADMIN, Role.SUPERVISOR):
         return HttpResponse(status=403)
-    entries = AuditEntry.objects.filter(account__in=visible_accounts(request.user))
+    visible = _entries_in_scope(scope)
+    entries = visible
     filters = {
         "account": request.GET.get("account", ""),
         "action": request.GET.get("action", ""),
-        "user": request.GET.get("user", ""),
+        "user": request.GET.get("user", "").replace("\x00", ""),
         "outcome": request.GET.get("outcome", ""),
     }
-    if filters["account"].isdigit():
-        entries = entries.filter(account_id=int(filters["account"]))
+    if filters["account"]:
+        entries = entries.filter(account_id=parse_id(filters["account"]) or 0)
     if filters["action"]:
-        entries = entries.filter(action=filters["action"])
+        known = filters["action"] in ACTIONS
+        entries = entries.filter(action=filters["action"]) if known else entries.none()
     if filters["user"]:
         entries = entries.filter(username__icontains=filters["user"])
     if filters["outcome"] in ("ok", "failed"):
         entries = entries.filter(ok=filters["outcome"] == "ok")
     page = Paginator(entries.select_related("account"), 50).get_page(request.GET.get("page"))
+    taken = visible.filter(action__in=ACTIONS).order_by("action").values_list("action", flat=True)
     return render(
         request,
         "actions/audit_log.html",
         {
             "page": page,
             "filters": filters,
-            "accounts": visible_accounts(request.user),
-            "actions": AuditEntry.objects.values_list("action", flat=True).distinct(),
+            "accounts": scope.accounts(),
+            "actions": list(taken.distinct()),
         },
     )

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from wallboard.dashboards.alerts import levels_for
 from wallboard.dashboards.models import Board
+from wallboard.monitoring.ids import parse_ids
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue, WaitingCall
 
 
@@ -24,18 +25,29 @@ class BoardView:
 
     @classmethod
     def for_request(
-        cls, visible: QuerySet[ProviderAccount], query: dict[str, list[str]]
+        cls,
+        visible: QuerySet[ProviderAccount],
+        query: dict[str, list[str]],
+        scope_queues: frozenset[int] | None = None,
     ) -> BoardView:
-        """Filter by ``?account=`` and ``?queue=`` (ids), never beyond what is visible."""
+        """Filter by ``?account=`` and ``?queue=`` (ids), never beyond what is visible: the
+        ``visible`` accounts and, for a person scoped to some queues, ``scope_queues``
+        (``accounts.access.Scope.queue_ids``). Text that is no id is ignored."""
         accounts = visible
-        wanted = [int(v) for v in query.get("account", []) if v.isdigit()]
+        wanted = parse_ids(query.get("account", []))
         if wanted:
             accounts = accounts.filter(pk__in=wanted)
-        queue_ids = [int(v) for v in query.get("queue", []) if v.isdigit()]
-        queues = Queue.objects.filter(pk__in=queue_ids, account__in=accounts)
+        queue_ids = parse_ids(query.get("queue", []))
+        if not queue_ids and scope_queues is None:
+            return cls(accounts=list(accounts))
+        queues = Queue.objects.filter(account__in=accounts)
+        if queue_ids:
+            queues = queues.filter(pk__in=queue_ids)
+        if scope_queues is not None:
+            queues = queues.filter(pk__in=scope_queues)
         return cls(
             accounts=list(accounts),
-            queue_ids=frozenset(queues.values_list("pk", flat=True)) if queue_ids else None,
+            queue_ids=frozenset(queues.values_list("pk", flat=True)),
         )
 
     @classmethod

@@ -15,18 +15,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from providers.base import Capability, Provider
 from wallboard.accounts.access import (
-    can_act,
     can_supervise,
     is_admin,
     linked_agent,
     role_of,
-    visible_accounts,
+    scope_for,
 )
 from wallboard.accounts.models import Profile, Role
 from wallboard.actions.specs import ACTIONS, LISTEN_LABELS
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView, with_calls
 from wallboard.monitoring.adapters import build_provider
+from wallboard.monitoring.ids import parse_id
 from wallboard.monitoring.models import ActiveCall, Agent, Membership, PauseReason, Queue
 from wallboard.monitoring.state import state_json
 
@@ -45,6 +45,11 @@ def _query(request: HttpRequest) -> dict[str, list[str]]:
     return {key: request.GET.getlist(key) for key in ("account", "queue")}
 
 
+def _board_view(request: HttpRequest) -> BoardView:
+    scope = scope_for(request)
+    return BoardView.for_request(scope.accounts(), _query(request), scope.queue_ids)
+
+
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -59,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    view = BoardView.for_request(visible_accounts(request.user), _query(request))
+    view = _board_view(request)
     query = urlencode(_query(request), doseq=True)
     return render(
         request,
@@ -73,8 +78,8 @@ def board(request: HttpRequest) -> HttpResponse:
 def console(request: HttpRequest) -> HttpResponse:
     if not can_supervise(request.user):
         return HttpResponseForbidden(_("The console is for supervisors and admins."))
-    visible = visible_accounts(request.user)
-    view = BoardView.for_request(visible, _query(request))
+    scope = scope_for(request)
+    view = _board_view(request)
     query = urlencode(_query(request), doseq=True)
     return render(
         request,
@@ -84,8 +89,8 @@ def console(request: HttpRequest) -> HttpResponse:
             "sections": view.sections(),
             "ws_url": f"/ws/board/?{query}",
             "nav": _nav(request),
-            "all_accounts": visible,
-            "all_queues": Queue.objects.filter(account__in=visible).select_related("account"),
+            "all_accounts": scope.accounts(),
+            "all_queues": [q for a in scope.accounts() for q in scope.queues(a)],
             "selected_accounts": [a.pk for a in view.accounts]
             if request.GET.get("account")
             else [],
@@ -105,10 +110,15 @@ def _available(provider: Provider, *, self_service: bool) -> set[str]:
 def _agent_panel_context(
     request: HttpRequest, agent: Agent, *, self_service: bool
 ) -> dict[str, Any]:
+    """One agent's panel; its queue and colleague lists hold only what is in scope."""
     account = agent.account
+    scope = scope_for(request)
     provider = build_provider(account)
     profile = Profile.objects.filter(user_id=request.user.pk or 0).first()
-    memberships = list(agent.memberships.select_related("queue").order_by("queue__name"))
+    queues = scope.queues(account)
+    memberships = list(
+        agent.memberships.filter(queue__in=queues).select_related("queue").order_by("queue__name")
+    )
     (agent,) = with_calls([agent])
     call: ActiveCall | None = agent.call  # type: ignore[attr-defined]
     return {
@@ -122,11 +132,9 @@ def _agent_panel_context(
         "listen_modes": [(m.value, LISTEN_LABELS[m]) for m in provider.listen_modes],
         "listener": profile.extension if profile else "",
         "memberships": memberships,
-        "other_queues": Queue.objects.filter(account=account).exclude(
-            pk__in=[m.queue_id for m in memberships]
-        ),
-        "queues": Queue.objects.filter(account=account),
-        "colleagues": Agent.objects.filter(account=account).exclude(pk=agent.pk),
+        "other_queues": queues.exclude(pk__in=[m.queue_id for m in memberships]),
+        "queues": queues,
+        "colleagues": scope.agents(account).exclude(pk=agent.pk),
         "penalty_range": provider.penalty_range,
     }
 
@@ -135,12 +143,11 @@ def _agent_panel_context(
 @login_required
 def agent_panel(request: HttpRequest, agent_id: int) -> HttpResponse:
     """The console's action panel for one agent (and their call)."""
+    scope = scope_for(request)
     agent = get_object_or_404(
-        Agent.objects.select_related("account"),
-        pk=agent_id,
-        account__in=visible_accounts(request.user),
+        Agent.objects.select_related("account"), pk=agent_id, account__in=scope.accounts()
     )
-    if not can_act(request.user, agent.account, agent=agent):
+    if not scope.may_supervise(agent):
         return HttpResponseForbidden(_("You cannot act on this agent."))
     context = _agent_panel_context(request, agent, self_service=False)
     return render(request, "dashboards/agent_panel.html", context)
@@ -151,7 +158,7 @@ def agent_panel(request: HttpRequest, agent_id: int) -> HttpResponse:
 def my_panel(request: HttpRequest) -> HttpResponse:
     """An agent's own status, pause/unpause, and own queues; works on a phone."""
     agents = [
-        a for a in (linked_agent(request.user, acc) for acc in visible_accounts(request.user)) if a
+        a for a in (linked_agent(request.user, acc) for acc in scope_for(request).accounts()) if a
     ]
     panels = [_agent_panel_context(request, a, self_service=True) for a in agents]
     return render(
@@ -167,13 +174,9 @@ def membership(request: HttpRequest) -> HttpResponse:
     """Admins: the agents-by-queues matrix of one account, read from the provider."""
     if not is_admin(request.user):
         return HttpResponseForbidden(_("The membership editor is for admins."))
-    accounts = visible_accounts(request.user)
-    account_id = request.GET.get("account", "")
-    account = (
-        get_object_or_404(accounts, pk=int(account_id))
-        if account_id.isdigit()
-        else accounts.first()
-    )
+    accounts = scope_for(request).accounts()
+    account_id = parse_id(request.GET.get("account", ""))
+    account = get_object_or_404(accounts, pk=account_id) if account_id else accounts.first()
     context: dict[str, Any] = {"accounts": accounts, "account": account, "nav": _nav(request)}
     if account is not None:
         provider = build_provider(account)
@@ -249,6 +252,10 @@ def tv(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @login_required
 def account_state(request: HttpRequest, account_id: int) -> JsonResponse:
-    """``GET /api/v1/accounts/<id>/state``: the same JSON as ``manage.py dump_state``."""
-    account = get_object_or_404(visible_accounts(request.user), pk=account_id)
-    return JsonResponse(state_json(account), json_dumps_params={"ensure_ascii": False})
+    """``GET /api/v1/accounts/<id>/state``: the same JSON as ``manage.py dump_state``, with
+    only the queues, agents and calls in the person's scope."""
+    scope = scope_for(request)
+    account = get_object_or_404(scope.accounts(), pk=account_id)
+    return JsonResponse(
+        state_json(account, scope.queue_ids), json_dumps_params={"ensure_ascii": False}
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from wallboard.monitoring.models import (
@@ -30,14 +31,28 @@ def _seconds_since(value: datetime | None, now: datetime) -> int | None:
     return None if value is None else max(0, int((now - value).total_seconds()))
 
 
-def state_json(account: ProviderAccount) -> dict[str, Any]:
+def state_json(account: ProviderAccount, selection: frozenset[int] | None = None) -> dict[str, Any]:
+    """The account's state; with ``selection`` (queue pks), only what a selection of those
+    queues shows (ADR 016): those queues, their members with only those memberships, their
+    waiting callers, and the calls of those members or through those queues, each call
+    whole (its agent and queue named whoever they are)."""
     now = timezone.now()
-    queues = list(Queue.objects.filter(account=account).order_by("vendor_id"))
+    queues = Queue.objects.filter(account=account).order_by("vendor_id")
+    agents = Agent.objects.filter(account=account).order_by("vendor_id")
+    memberships_shown = Membership.objects.filter(agent__account=account)
+    waiting = WaitingCall.objects.filter(queue__account=account)
+    calls = ActiveCall.objects.filter(account=account)
+    call_queue_ids = dict(queues.values_list("pk", "vendor_id"))
+    call_agent_ids = dict(agents.values_list("pk", "vendor_id"))
+    if selection is not None:
+        queues = queues.filter(pk__in=selection)
+        agents = agents.filter(memberships__queue_id__in=selection).distinct()
+        memberships_shown = memberships_shown.filter(queue_id__in=selection)
+        waiting = waiting.filter(queue_id__in=selection)
+        calls = calls.filter(Q(agent__in=agents) | Q(queue_id__in=selection)).distinct()
     queue_ids = {q.pk: q.vendor_id for q in queues}
-    agents = list(Agent.objects.filter(account=account).order_by("vendor_id"))
-    agent_ids = {a.pk: a.vendor_id for a in agents}
     memberships: dict[int, list[Membership]] = {}
-    for ms in Membership.objects.filter(agent__account=account).order_by("queue__vendor_id"):
+    for ms in memberships_shown.order_by("queue__vendor_id"):
         memberships.setdefault(ms.agent_id, []).append(ms)
     return {
         "account": {
@@ -103,20 +118,18 @@ def state_json(account: ProviderAccount) -> dict[str, Any]:
                 "caller_name": w.caller_name or None,
                 "wait_s": _seconds_since(w.waiting_since, now),
             }
-            for w in WaitingCall.objects.filter(queue__account=account).order_by(
-                "queue__vendor_id", "position"
-            )
+            for w in waiting.order_by("queue__vendor_id", "position")
         ],
         "active_calls": [
             {
                 "id": c.call_id,
-                "agent": agent_ids.get(c.agent_id) if c.agent_id else None,
-                "queue": queue_ids.get(c.queue_id) if c.queue_id else None,
+                "agent": call_agent_ids.get(c.agent_id) if c.agent_id else None,
+                "queue": call_queue_ids.get(c.queue_id) if c.queue_id else None,
                 "direction": c.direction or None,
                 "number": c.number,
                 "state": c.state,
                 "since": _iso(c.since),
             }
-            for c in ActiveCall.objects.filter(account=account).order_by("call_id")
+            for c in calls.order_by("call_id")
         ],
     }

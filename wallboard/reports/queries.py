@@ -49,11 +49,16 @@ def build_report(
     page: int | None = None,
     per_page: int = AGENTS_PER_PAGE,
     with_timelines: bool = True,
+    selection: frozenset[int] | None = None,
 ) -> DayReport:
-    """The day's report; with ``page``, only that page of the logged-in agents (by name)."""
+    """The day's report; with ``page``, only that page of the logged-in agents (by name);
+    with ``selection`` (queue pks), only those queues and their members (ADR 016)."""
     start, end = day_bounds(account, day)
     until = max(start, min(end, now))
-    everyone = logged_in_agents(account, start, until)
+    account_agents = Agent.objects.filter(account=account)
+    if selection is not None:
+        account_agents = account_agents.filter(memberships__queue_id__in=selection).distinct()
+    everyone = logged_in_agents(account_agents, start, until)
     pages = max(1, math.ceil(len(everyone) / per_page))
     chosen = everyone
     if page is not None:
@@ -72,10 +77,10 @@ def build_report(
         end=end,
         until=until,
         agents=logged,
-        queues=queue_history(account, start, until),
+        queues=queue_history(account, start, until, selection),
         outages=outages(account, start, until),
         pause_reasons=reasons,
-        not_logged_in=Agent.objects.filter(account=account).count() - len(everyone),
+        not_logged_in=account_agents.count() - len(everyone),
         logged_in_count=len(everyone),
         page=page or 1,
         pages=1 if page is None else pages,
@@ -107,10 +112,11 @@ def _open_at(agents: QuerySet[Agent], start: datetime) -> list[int]:
     return [pk for pk in span_ids if pk is not None]
 
 
-def logged_in_agents(account: ProviderAccount, start: datetime, until: datetime) -> list[Agent]:
-    """The agents with logged-in time in ``[start, until)``, by name."""
+def logged_in_agents(
+    account_agents: QuerySet[Agent], start: datetime, until: datetime
+) -> list[Agent]:
+    """Those of ``account_agents`` with logged-in time in ``[start, until)``, by name."""
     offline = AgentStatus.OFFLINE.value
-    account_agents = Agent.objects.filter(account=account)
     carried = AgentStatusSpan.objects.filter(pk__in=_open_at(account_agents, start)).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start)
     )
@@ -158,7 +164,7 @@ def agent_history(
     ``agents`` defaults to those logged in at some time in the window.
     """
     if agents is None:
-        agents = logged_in_agents(account, start, until)
+        agents = logged_in_agents(Agent.objects.filter(account=account), start, until)
     by_agent: dict[int, list[Segment]] = {a.pk: [] for a in agents}
     start_s, until_s = epoch(start), epoch(until)
     # The span open at the start comes first, then the day's spans in order: each
@@ -205,8 +211,16 @@ def _queue_samples(
     return carried, inside
 
 
-def queue_history(account: ProviderAccount, start: datetime, until: datetime) -> list[QueueDay]:
-    queues = list(Queue.objects.filter(account=account).order_by("name", "vendor_id"))
+def queue_history(
+    account: ProviderAccount,
+    start: datetime,
+    until: datetime,
+    selection: frozenset[int] | None = None,
+) -> list[QueueDay]:
+    shown = Queue.objects.filter(account=account).order_by("name", "vendor_id")
+    if selection is not None:
+        shown = shown.filter(pk__in=selection)
+    queues = list(shown)
     carried, inside = _queue_samples(queues, start, until)
     days = []
     for queue in queues:

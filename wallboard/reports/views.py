@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from wallboard.accounts.access import can_supervise, visible_accounts
+from wallboard.accounts.access import Scope, scope_for
+from wallboard.accounts.models import Role
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.reports.compute import AGENTS_PER_PAGE, CATEGORIES, NO_REASON, DayReport
 from wallboard.reports.days import account_zone, day_of, first_reportable_day
@@ -25,17 +27,16 @@ from wallboard.reports.queries import build_report
 AGENT_CSV_CATEGORIES = [key for key, _label in CATEGORIES]
 
 
-def _accounts(request: HttpRequest) -> list[ProviderAccount]:
-    """Reports are for supervisors and admins, over the accounts they may see."""
-    if not can_supervise(request.user):
+def _scope(request: HttpRequest) -> Scope:
+    """Reports are for supervisors and admins, over the accounts and queues they may see."""
+    scope = scope_for(request)
+    if scope.role not in (Role.ADMIN, Role.SUPERVISOR):
         raise PermissionDenied(_("Reports are for supervisors and admins."))
-    return list(visible_accounts(request.user))
+    return scope
 
 
 def _account(request: HttpRequest, account_id: int) -> ProviderAccount:
-    return get_object_or_404(
-        ProviderAccount, pk=account_id, pk__in=[a.pk for a in _accounts(request)]
-    )
+    return get_object_or_404(_scope(request).accounts(), pk=account_id)
 
 
 def _pick_day(
@@ -68,9 +69,9 @@ def _pick_day(
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    accounts = _accounts(request)
-    if accounts:
-        return redirect("reports:day", account_id=accounts[0].pk)
+    first = _scope(request).accounts().first()
+    if first is not None:
+        return redirect("reports:day", account_id=first.pk)
     return render(request, "reports/day.html", {"accounts": [], "report": None})
 
 
@@ -119,13 +120,13 @@ def day_report(request: HttpRequest, account_id: int) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    report = build_report(account, day, now, page=page)
+    report = build_report(account, day, now, page=page, selection=scope_for(request).queue_ids)
     zone = account_zone(account)
     return render(
         request,
         "reports/day.html",
         {
-            "accounts": _accounts(request),
+            "accounts": list(_scope(request).accounts()),
             "account": account,
             "report": report,
             "day": day,
@@ -163,17 +164,27 @@ def day_report(request: HttpRequest, account_id: int) -> HttpResponse:
 # -- CSV -----------------------------------------------------------------------------------
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP lists these and a CR, which
+# never starts a cell here: line breaks are replaced first).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t")
+LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
 def _cell(value: object) -> object:
-    """Provider text must not turn into a spreadsheet formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Provider text must not turn into a spreadsheet formula, in any reader: line breaks
+    become spaces (a reader that splits lines at a bare CR, quotes or not, would start a
+    row with the text after it), and a formula's first character gets a quote before it."""
+    if not isinstance(value, str):
+        return value
+    value = LINE_BREAKS.sub(" ", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _csv_response(filename: str) -> tuple[HttpResponse, Any]:
+    """RFC 4180 CSV: CRLF line ends, so the writer quotes any field holding a CR or LF."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response, csv.writer(response, lineterminator="\n")
+    return response, csv.writer(response, lineterminator="\r\n")
 
 
 def _csv_report(
@@ -184,7 +195,9 @@ def _csv_report(
     day, _first, _today, error = _pick_day(request, account, now)
     if error:
         return HttpResponseBadRequest(error)
-    return build_report(account, day, now, with_timelines=with_timelines)
+    return build_report(
+        account, day, now, with_timelines=with_timelines, selection=scope_for(request).queue_ids
+    )
 
 
 @require_GET
@@ -202,7 +215,7 @@ def agents_csv(request: HttpRequest, account_id: int) -> HttpResponse:
             "name",
             "logged_in_s",
             *[f"{key}_s" for key in AGENT_CSV_CATEGORIES],
-            *[f"paused_s:{reason or NO_REASON}" for reason in report.pause_reasons],
+            *[_cell(f"paused_s:{reason or NO_REASON}") for reason in report.pause_reasons],
             "calls_seen",
         ]
     )
