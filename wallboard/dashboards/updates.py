@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -110,6 +110,17 @@ class Update:
                 update.count_lines.append(queue)
         with_callers(update.queue_tiles)
         return update
+
+    def narrowed(self, queue_ids: frozenset[int], agent_ids: frozenset[int]) -> Update:
+        """The same change as a selection of queues sees it (a queue-scoped person, a board
+        of some queues): only its queues' tiles and count lines and its members' tiles —
+        with the account's marker, so its screens see every sequence number."""
+        return replace(
+            self,
+            queue_tiles=[q for q in self.queue_tiles if q.pk in queue_ids],
+            count_lines=[q for q in self.count_lines if q.pk in queue_ids],
+            agents=[a for a in self.agents if a.pk in agent_ids],
+        )
 
     def render(self) -> tuple[str, dict[int, SafeString]]:
         """The message for the account's group in the active language, and each changed

@@ -20,13 +20,20 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone, translation
 
-from wallboard.accounts.access import linked_agent, visible_accounts
+from wallboard.accounts.access import Scope, linked_agent, visible_accounts
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
-from wallboard.live.push import account_group, agent_group, board_group, tv_group, user_group
+from wallboard.live.push import (
+    account_group,
+    agent_group,
+    board_group,
+    selection_group,
+    tv_group,
+    user_group,
+)
 from wallboard.live.slots import RENEW_S, slots
-from wallboard.monitoring.models import Agent
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 
 # 4401-4403: application close codes the browser treats as "do not come back as is".
 CLOSE_UNAUTHORISED = 4403
@@ -202,16 +209,37 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 
 
 @database_sync_to_async
-def _view_for_user(user: Any, query: dict[str, list[str]]) -> BoardView:
-    return BoardView.for_request(visible_accounts(user), query)
+def _view_for_user(
+    user: Any, query: dict[str, list[str]], language: str
+) -> tuple[BoardView, list[str]]:
+    """What the person's page shows, and the groups that send them its changes: an account
+    seen whole is sent whole; one seen through a selection of queues, only that selection
+    (``publish.selections``)."""
+    scope = Scope.of(user)
+    view = BoardView.for_request(scope.accounts(), query, scope.queue_ids)
+    return view, _account_groups(view.accounts, scope.queue_ids, language)
 
 
 @database_sync_to_async
-def _view_for_tv(token: str) -> tuple[TvLink, BoardView] | None:
+def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[str]] | None:
     link = TvLink.from_token(token)
     if link is None:
         return None
-    return link, BoardView.for_board(link.board)
+    view = BoardView.for_board(link.board)
+    return link, view, _account_groups(view.accounts, view.queue_ids, language)
+
+
+def _account_groups(
+    accounts: list[ProviderAccount], queue_ids: frozenset[int] | None, language: str
+) -> list[str]:
+    if queue_ids is None:
+        return [account_group(a.pk, language) for a in accounts]
+    by_account: dict[int, set[int]] = {}
+    for account_pk, queue_pk in Queue.objects.filter(
+        account__in=accounts, pk__in=queue_ids
+    ).values_list("account_id", "pk"):
+        by_account.setdefault(account_pk, set()).add(queue_pk)
+    return [selection_group(a.pk, by_account.get(a.pk, ()), language) for a in accounts]
 
 
 @database_sync_to_async
@@ -237,12 +265,10 @@ class BoardConsumer(_FragmentsConsumer):
             return
         if not await self.take_slot(self.session_slot(), settings.WS_MAX_SOCKETS_PER_SESSION):
             return
-        view = await _view_for_user(user, self.query())
-        # Join before reading the state, so no change can fall between the two.
         language = self.language()
-        await self.join(
-            user_group(user.pk), *(account_group(a.pk, language) for a in view.accounts)
-        )
+        view, groups = await _view_for_user(user, self.query(), language)
+        # Join before reading the state, so no change can fall between the two.
+        await self.join(user_group(user.pk), *groups)
         await self.accept()
         await self.send(text_data=await _full_state(view, language))
 
@@ -257,23 +283,19 @@ class TvConsumer(_FragmentsConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
-        found = await _view_for_tv(self.scope["url_route"]["kwargs"]["token"])
+        language = self.language()
+        found = await _view_for_tv(self.scope["url_route"]["kwargs"]["token"], language)
         if found is None:
             await self.close()
             return
-        link, view = found
+        link, view, groups = found
         if not await self.take_slot(f"tv:{link.pk}", settings.WS_MAX_SOCKETS_PER_TV_LINK):
             return
         # The link lets the TV in until it expires, open socket included.
         self.deadline = asyncio.create_task(
             self._expire_after(max(0.0, (link.expires_at - timezone.now()).total_seconds()))
         )
-        language = self.language()
-        await self.join(
-            tv_group(link.pk),
-            board_group(link.board_id),
-            *(account_group(a.pk, language) for a in view.accounts),
-        )
+        await self.join(tv_group(link.pk), board_group(link.board_id), *groups)
         await self.accept()
         await self.send(text_data=await _full_state(view, language))
 

@@ -9,8 +9,10 @@ kept for the life of the process so the Redis connection is reused between messa
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
+from collections.abc import Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -43,6 +45,13 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
 def account_group(account_pk: int, language: str | None = None) -> str:
     """Fragments are rendered once per language: each browser joins its language's group."""
     return f"account.{account_pk}.{language or settings.LANGUAGE_CODE}"
+
+
+def selection_group(account_pk: int, queue_ids: Iterable[int], language: str | None = None) -> str:
+    """The screens that see only some queues of an account (a queue-scoped person, a board
+    of some queues): they are sent only those queues and their members (ADR 016)."""
+    digest = hashlib.blake2s(",".join(map(str, sorted(queue_ids))).encode(), digest_size=8)
+    return f"account.{account_pk}.q{digest.hexdigest()}.{language or settings.LANGUAGE_CODE}"
 
 
 def agent_group(agent_pk: int, language: str | None = None) -> str:

@@ -22,6 +22,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
 from wallboard.actions.models import AuditEntry
 from wallboard.asgi import application
@@ -321,11 +322,6 @@ def test_the_audit_log_shows_only_entries_in_scope(team: Team) -> None:
     assert f"agent {team.agent('pokorny').vendor_id} " not in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="live/consumers.py (the lead's rebuild) must pass the scope: "
-    "BoardView.for_request(scope.accounts(), query, scope.queue_ids) with scope = Scope.of(user)",
-)
 async def test_the_full_state_on_a_socket_holds_only_what_is_in_scope(team: Team) -> None:
     def login() -> str:
         client = _scoped(team)
@@ -339,3 +335,35 @@ async def test_the_full_state_on_a_socket_holds_only_what_is_in_scope(team: Team
     html = await comm.receive_from(timeout=5)
     await comm.disconnect()
     assert _ids(html, "queue") == {team.support.pk}
+
+
+async def _scoped_socket(team: Team) -> WebsocketCommunicator:
+    def login() -> str:
+        return str(_scoped(team).cookies["sessionid"].value)
+
+    cookie = await database_sync_to_async(login)()
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    comm = WebsocketCommunicator(application, "/ws/board/", headers=headers)
+    assert (await comm.connect())[0]
+    await comm.receive_from(timeout=5)  # the full state
+    return comm
+
+
+async def test_pushed_changes_carry_only_what_is_in_scope(team: Team) -> None:
+    """A change out of the scope sends the socket the account's marker alone; one inside it,
+    the agent's tile as well."""
+    comm = await _scoped_socket(team)
+    outside = await database_sync_to_async(team.agent)("novak")
+    inside = await database_sync_to_async(team.agent)("zeman")
+    for agent in (outside, inside):
+        team.sim.engine.set_status(agent.vendor_id, AgentStatus.PAUSED, pause_id="7")
+        team.sim.advance(2)
+        assert (await database_sync_to_async(poll)(team.account)).ok
+    first = await comm.receive_from(timeout=5)
+    second = await comm.receive_from(timeout=5)
+    await comm.disconnect()
+    assert f'id="seq-{team.account.pk}"' in first
+    assert f'id="agent-{outside.pk}"' not in first + second
+    assert f'id="queue-{team.billing.pk}' not in first + second
+    assert f'id="agent-{inside.pk}"' in second
