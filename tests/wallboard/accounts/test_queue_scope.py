@@ -13,7 +13,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from providers.model import AgentStatus
+from tests.admin_forms import submit_admin_form
 from tests.conftest import Sim, make_account, make_user
 from wallboard.actions.models import AuditEntry
 from wallboard.asgi import application
@@ -88,45 +88,11 @@ def _act(client: Client, team: Team, action: str, **data: Any) -> int:
     return client.post(f"/actions/{team.account.pk}/{action}/", data).status_code
 
 
-class FormValues(HTMLParser):
-    """The values a browser would submit from a page's forms (one form on admin pages)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, list[str]] = {}
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        name = a.get("name", "")
-        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
-            checkable = a.get("type") in ("checkbox", "radio")
-            if checkable and "checked" not in a:
-                return
-            self.values.setdefault(name, []).append(a.get("value", "on" if checkable else ""))
-        elif tag == "select" and name:
-            self._select = name
-            self.values.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in a:
-            self.values[self._select].append(a.get("value", ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-
-
 def _scope_in_admin(admin: Client, user: Any, **fields: list[str]) -> None:
     """Edit a person's profile in ``/admin/`` the way an admin does: open the change page,
     change the profile inline's fields, save."""
-    url = f"/admin/auth/user/{user.pk}/change/"
-    parser = FormValues()
-    parser.feed(admin.get(url).content.decode())
-    data = {k: v for k, v in parser.values.items() if not k.startswith("_")}
-    data.update({f"profile-0-{name}": value for name, value in fields.items()})
-    data["_save"] = ["Save"]
-    response = admin.post(url, data)
-    errors = re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
-    assert response.status_code == 302, errors
+    changes = {f"profile-0-{name}": value for name, value in fields.items()}
+    submit_admin_form(admin, f"/admin/auth/user/{user.pk}/change/", changes)
 
 
 @pytest.fixture
