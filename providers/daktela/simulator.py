@@ -725,7 +725,8 @@ class DaktelaSimulator:
 
     def _transfer(self, request: SimRequest, version: tuple[int, ...], id_: str | None) -> _Reply:
         agent = self._agent(request)
-        call_id = agent.call_id
+        with self.engine.locked():  # the call as of now, not as of the last request
+            call_id = agent.call_id
         if call_id is None:
             raise DaktelaError(_ERRORS["no_call"])
         number = request.param("number")

@@ -78,7 +78,6 @@ class Center:
         clock = ManualClock(self.start)
         engine = CallCenter(self.sim.engine.config, clock)
         clock.advance(90)
-        engine.sync()
         self.sim.server.app = SIMULATORS[self.vendor].make_app(engine)
         if self.vendor == "spikon":
             # A default outbound campaign must be one of the agent's outbound campaigns:
