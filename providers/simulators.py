@@ -6,10 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .daktela.simulator import DaktelaSimulator
-from .sim.engine import CallCenter, Clock, SimConfig
+from .sim.engine import CallCenter, Clock, SimAgent, SimConfig, SimQueue
+from .sim.history import engine_agent_id, engine_queue_id
 from .sim.server import App, SimulatorServer
 from .spikon.simulator import SpikonSimulator
 from .voipsun import simulator as voipsun
+
+
+def _login(agent: SimAgent) -> str:
+    return agent.login
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,9 @@ class SimulatorSpec:
     # The account settings (``add_account`` flags) that connect to this simulator.
     account_settings: Callable[[CallCenter], dict[str, str]]
     default_port: int
+    # The ids the vendor's adapter reports for the engine's agents and queues.
+    agent_id: Callable[[SimAgent], str] = engine_agent_id
+    queue_id: Callable[[SimQueue], str] = engine_queue_id
 
 
 SIMULATORS: dict[str, SimulatorSpec] = {
@@ -29,11 +37,14 @@ SIMULATORS: dict[str, SimulatorSpec] = {
             "format": "json",
         },
         default_port=8101,
+        agent_id=_login,  # SPIKON names a campaign member by its SIP login
     ),
     "voipsun": SimulatorSpec(
         make_app=voipsun.VoipsunSimulator,
         account_settings=voipsun.account_settings,
         default_port=8102,
+        agent_id=_login,  # the queue member's name
+        queue_id=lambda queue: voipsun.VoipsunSimulator.queue_name(queue.id),
     ),
     "daktela": SimulatorSpec(
         make_app=DaktelaSimulator,
