@@ -1376,19 +1376,22 @@ class CallCenter:
             return [self._queue_truth(queue) for queue in self.queues.values()]
 
     def _queue_truth(self, queue: SimQueue) -> Queue:
+        agents, memberships, queue_id = self.agents, self.memberships, queue.id
         total = ready = busy = paused = 0
         for agent_id in queue.member_ids:
-            agent = self.agents[agent_id]
-            if not (agent.logged_in and self.memberships[(agent_id, queue.id)].logged_in):
+            agent = agents[agent_id]
+            if not (agent.logged_in and memberships[(agent_id, queue_id)].logged_in):
                 continue
             total += 1
-            if agent.status is AgentStatus.IDLE:
+            status = agent.status
+            if status is AgentStatus.IDLE:
                 ready += 1
-            elif agent.status in BUSY:
+            elif status in BUSY:
                 busy += 1
-            elif agent.status in PAUSED_LIKE:
+            elif status in PAUSED_LIKE:
                 paused += 1
-        waits = [self.waiting_seconds(self.calls[c]) for c in queue.waiting]
+        now, calls = self.now, self.calls
+        waits = [int((now - calls[c].entered_at).total_seconds()) for c in queue.waiting]
         finished = queue.answered + queue.abandoned
         return Queue(
             id=queue.id,

@@ -52,6 +52,9 @@ class QueueFigures:
 
 HistoryEvent = StatusChange | QueueFigures
 
+#: What a vendor shows of an engine agent's status and pause title (see ``SimulatorSpec``).
+AgentView = Callable[[AgentStatus, str | None], tuple[AgentStatus, str | None]]
+
 
 def engine_agent_id(agent: SimAgent) -> str:
     return agent.id
@@ -61,6 +64,10 @@ def engine_queue_id(queue: SimQueue) -> str:
     return queue.id
 
 
+def engine_view(status: AgentStatus, pause_reason: str | None) -> tuple[AgentStatus, str | None]:
+    return status, pause_reason
+
+
 def simulate_history(
     config: SimConfig,
     start: datetime,
@@ -68,12 +75,15 @@ def simulate_history(
     *,
     agent_id: Callable[[SimAgent], str] = engine_agent_id,
     queue_id: Callable[[SimQueue], str] = engine_queue_id,
+    agent_view: AgentView = engine_view,
     sample_every_s: int = 30,
 ) -> Iterator[HistoryEvent]:
     """The history of ``[start, until)``, in time order.
 
-    Each agent's first event is its status when the window opens (at the time it entered
-    it, which may be before ``start``). ``sample_every_s`` should be the store's spacing
+    Statuses are as ``agent_view`` says the vendor shows them (SPIKON and VoIPSUN have no
+    wrap-up and no pause reasons), and only their changes are events. Each agent's first
+    event is its status when the window opens (at the time it entered it, which may be
+    before ``start``). ``sample_every_s`` should be the store's spacing
     (``QUEUE_SAMPLE_MIN_SPACING_S``) so that seeded history looks like polled history.
     """
     if sample_every_s < 1:
@@ -84,16 +94,25 @@ def simulate_history(
     vendor_agent = {agent.id: agent_id(agent) for agent in engine.agents.values()}
     vendor_queue = {queue.id: queue_id(queue) for queue in engine.queues.values()}
     changes: list[StatusChange] = []
+    shown: dict[str, tuple[AgentStatus, str | None]] = {}
 
-    def status_of(agent: SimAgent, at: datetime) -> StatusChange:
+    def change_of(agent: SimAgent, at: datetime) -> StatusChange | None:
+        """The change the vendor shows, if it shows one (its view may merge statuses)."""
         pause = pauses.get(agent.pause_id or "")
-        return StatusChange(
-            vendor_agent[agent.id], agent.status, pause.title if pause else None, at
-        )
+        view = agent_view(agent.status, pause.title if pause else None)
+        if shown.get(agent.id) == view:
+            return None
+        shown[agent.id] = view
+        return StatusChange(vendor_agent[agent.id], view[0], view[1], at)
 
-    opening = [status_of(agent, agent.status_since) for agent in engine.agents.values()]
-    yield from sorted(opening, key=lambda change: change.at)
-    engine.on_status = lambda agent: changes.append(status_of(agent, engine.now))
+    def record(agent: SimAgent) -> None:
+        change = change_of(agent, engine.now)
+        if change is not None:
+            changes.append(change)
+
+    opening = [change_of(agent, agent.status_since) for agent in engine.agents.values()]
+    yield from sorted((c for c in opening if c is not None), key=lambda change: change.at)
+    engine.on_status = record
     zone = ZoneInfo(config.time_zone)
     midnight = _next_midnight(start, zone)
     latest: dict[str, Figures] = {}

@@ -95,7 +95,13 @@ def seed_history(account: ProviderAccount, events: Iterable[HistoryEvent]) -> Se
         ProviderAccount.objects.select_for_update().filter(pk=account.pk).first()
         agents = _agents(account)
         queues = _queues(account, spacing)
+        ends = [h.ends_at for h in agents.values()] + [q.ends_at for q in queues.values()]
+        if not ends:
+            return Seeded(spans=0, samples=0)
+        horizon = max(ends)
         for event in events:
+            if event.at > horizon:  # nothing later is kept: stop the simulation here
+                break
             if isinstance(event, StatusChange):
                 history = agents.get(event.agent_id)
                 if history is not None and event.at < history.ends_at:

@@ -112,6 +112,22 @@ def test_ids_are_the_vendors_and_the_agents_those_of_the_live_engine() -> None:
     assert {spec.queue_id(live.queues["1"]) for spec in SIMULATORS.values()} == {"1", "Fronta1"}
 
 
+def test_statuses_are_as_the_vendor_shows_them() -> None:
+    spikon = SIMULATORS["spikon"]
+    events = simulate_history(
+        CONFIG, UNTIL - timedelta(hours=6), UNTIL, agent_view=spikon.agent_view
+    )
+    changes = [e for e in events if isinstance(e, StatusChange)]
+    assert {c.status for c in changes} >= {AgentStatus.TALKING, AgentStatus.PAUSED}
+    assert AgentStatus.WRAP_UP not in {c.status for c in changes}, "SPIKON has no wrap-up"
+    assert {c.pause_reason for c in changes} == {None}, "nor pause reasons"
+    by_agent: dict[str, list[StatusChange]] = {}
+    for change in changes:
+        by_agent.setdefault(change.agent_id, []).append(change)
+    for agent_changes in by_agent.values():  # wrap-up then a break is one pause to SPIKON
+        assert all(a.status is not b.status for a, b in pairwise(agent_changes))
+
+
 def test_a_sampling_interval_below_a_second_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1 s"):
         next(simulate_history(CONFIG, UNTIL - timedelta(hours=1), UNTIL, sample_every_s=0))

@@ -60,6 +60,7 @@ def _seed(sim: Sim, account: ProviderAccount, days: float = DAYS) -> tuple[int, 
         until,
         agent_id=spec.agent_id,
         queue_id=spec.queue_id,
+        agent_view=spec.agent_view,
         sample_every_s=settings.QUEUE_SAMPLE_MIN_SPACING_S,
     )
     seeded = seed_history(account, events)
@@ -142,6 +143,14 @@ def test_seeded_figures_are_only_those_the_vendor_reports(
     assert not dakt.exclude(answered=None, abandoned=None, service_level_pct=None).exists()
     spik = QueueSample.objects.filter(queue__account=spikon_account)
     assert spik.exclude(service_level_pct=None).count() > 500
+    # SPIKON shows no wrap-up and no pause reasons; Daktela shows both.
+    spikon_spans = AgentStatusSpan.objects.filter(agent__account=spikon_account)
+    assert not spikon_spans.filter(status=AgentStatus.WRAP_UP).exists()
+    assert not spikon_spans.exclude(pause_reason="").exists()
+    assert spikon_spans.filter(status=AgentStatus.PAUSED).exists()
+    daktela_spans = AgentStatusSpan.objects.filter(agent__account=daktela_account)
+    assert daktela_spans.filter(status=AgentStatus.WRAP_UP, pause_reason="Wrap").exists()
+    assert daktela_spans.filter(status=AgentStatus.PAUSED, pause_reason="Lunch").exists()
     # The store keeps no longest wait while nobody waits.
     for samples in (dakt, spik):
         assert not samples.filter(calls_waiting=0).exclude(longest_wait_s=None).exists()
@@ -169,6 +178,10 @@ def test_seeding_again_adds_only_what_is_older_than_the_stored_history(
         agent_id: AgentStatusSpan.objects.filter(agent_id=agent_id).earliest("started_at")
         for agent_id in set(before.values())
     }
+
+    # A demo started again over its own database: the same window adds nothing.
+    same = simulate_history(config, until - timedelta(days=1), until)
+    assert seed_history(account, same) == Seeded(spans=0, samples=0)
 
     again = seed_history(account, simulate_history(config, until - timedelta(days=2), until))
 
