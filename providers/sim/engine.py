@@ -273,7 +273,7 @@ _QUEUES = (
 LOADS: dict[str, LoadProfile] = {
     "quiet": LoadProfile("quiet", peak_occupancy=0.25, queues=_QUEUES),
     "normal": LoadProfile(
-        "normal", peak_occupancy=0.45, queues=_QUEUES, surge_every_s=2400, surge_factor=2.0
+        "normal", peak_occupancy=0.5, queues=_QUEUES, surge_every_s=1200, surge_factor=3.0
     ),
     # A centre that is stretched: its busy hour keeps most agents on calls, a wave hits
     # one queue every 10 minutes or so, and the board opens in a strong one on the
