@@ -6,16 +6,25 @@ import enum
 import threading
 import zoneinfo
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import httpx
 
-from .errors import ProviderBadResponseError, UnsupportedActionError
+from .errors import (
+    NoReplyError,
+    ProviderAuthError,
+    ProviderBadResponseError,
+    ProviderError,
+    ProviderUnavailableError,
+    UnsupportedActionError,
+)
 from .http import make_client
-from .model import Snapshot
+from .model import Endpoint, Snapshot
+
+T = TypeVar("T")
 
 
 class Capability(enum.StrEnum):
@@ -97,6 +106,69 @@ class AgentRef:
     extension: str | None = None
     number: str | None = None
     pin: str | None = field(default=None, repr=False)
+
+
+def ends_snapshot(err: ProviderError) -> bool:
+    """Whether a failed request ends the whole snapshot instead of marking its part stale.
+
+    HTTP 429 (or any Retry-After) asks us to send nothing more for now; a request that got
+    no reply at all (refused, reset, timed out) says the same of the host's other endpoints,
+    each of which would keep the poll waiting a timeout (past its lease) for that answer.
+    """
+    if isinstance(err, NoReplyError):
+        return True
+    return isinstance(err, ProviderUnavailableError) and (
+        err.retry_after_s is not None or err.code == "429"
+    )
+
+
+@dataclass
+class SnapshotParts:
+    """The requests of one snapshot, and which parts (``Endpoint``) they left stale.
+
+    ``fetch`` runs one request. An error that ends the snapshot (``ends_snapshot``, and a
+    refused login unless ``auth_ends_snapshot`` is off) propagates, so nothing more is
+    sent; any other ``ProviderError`` marks the parts that request feeds as failed, keeps
+    its message, and ``fetch`` returns None so the adapter goes on with the next request.
+    """
+
+    #: Off for a vendor whose "refused" also means "no permission for this one action".
+    auth_ends_snapshot: bool = True
+    failed: set[Endpoint] = field(default_factory=set)
+    errors: list[ProviderError] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def fetch(
+        self, parts: Endpoint | Iterable[Endpoint], request: Callable[[], T], *, where: str = ""
+    ) -> T | None:
+        """``request()``, or None when it failed without ending the snapshot.
+
+        ``parts`` are what the request feeds (none for a request that only refines
+        others); ``where`` prefixes its message ("Campaign Support: …").
+        """
+        self.requests += 1
+        try:
+            return request()
+        except ProviderError as err:
+            if ends_snapshot(err):
+                raise
+            if isinstance(err, ProviderAuthError) and self.auth_ends_snapshot:
+                raise
+            self.failed.update((parts,) if isinstance(parts, Endpoint) else parts)
+            self.errors.append(err)
+            self.messages.append(f"{where}: {err}" if where else str(err))
+            return None
+
+    def raise_if_every_request_failed(self) -> None:
+        """Nothing at all could be read: the first error is the snapshot's."""
+        if self.requests and len(self.errors) == self.requests:
+            raise self.errors[0]
+
+    def raise_if_every_part_failed(self, parts: Iterable[Endpoint] = tuple(Endpoint)) -> None:
+        """Every one of ``parts`` is stale: the first error is the snapshot's."""
+        if self.errors and self.failed.issuperset(parts):
+            raise self.errors[0]
 
 
 class Provider(ABC):

@@ -6,10 +6,39 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .daktela.simulator import DaktelaSimulator
-from .sim.engine import CallCenter, Clock, SimConfig
+from .model import AgentStatus
+from .sim.engine import CallCenter, Clock, SimAgent, SimConfig, SimQueue
+from .sim.history import AgentView, engine_agent_id, engine_queue_id, engine_view
 from .sim.server import App, SimulatorServer
 from .spikon.simulator import SpikonSimulator
 from .voipsun import simulator as voipsun
+
+
+def _login(agent: SimAgent) -> str:
+    return agent.login
+
+
+#: What SPIKON's campaign monitor shows of the engine's statuses: a state text ("Wolny",
+#: "Dzwoni", "Zajęty", …) and a pause flag, no wrap-up, no pause reasons.
+_SPIKON_STATUS = {
+    AgentStatus.LOGGED_IN: AgentStatus.IDLE,
+    AgentStatus.DIALING: AgentStatus.TALKING,
+    AgentStatus.ON_HOLD: AgentStatus.TALKING,
+    AgentStatus.WRAP_UP: AgentStatus.PAUSED,
+}
+#: VoIPSUN's queue members: a device state and a paused flag, no wrap-up, no reasons.
+_VOIPSUN_STATUS = {
+    AgentStatus.LOGGED_IN: AgentStatus.IDLE,
+    AgentStatus.WRAP_UP: AgentStatus.PAUSED,
+}
+
+
+def _spikon_view(status: AgentStatus, pause_reason: str | None) -> tuple[AgentStatus, None]:
+    return _SPIKON_STATUS.get(status, status), None
+
+
+def _voipsun_view(status: AgentStatus, pause_reason: str | None) -> tuple[AgentStatus, None]:
+    return _VOIPSUN_STATUS.get(status, status), None
 
 
 @dataclass(frozen=True)
@@ -18,6 +47,11 @@ class SimulatorSpec:
     # The account settings (``add_account`` flags) that connect to this simulator.
     account_settings: Callable[[CallCenter], dict[str, str]]
     default_port: int
+    # What the vendor's adapter reports for the engine's agents and queues: their ids,
+    # and an agent's status and pause reason (for history seeded from the engine).
+    agent_id: Callable[[SimAgent], str] = engine_agent_id
+    queue_id: Callable[[SimQueue], str] = engine_queue_id
+    agent_view: AgentView = engine_view
 
 
 SIMULATORS: dict[str, SimulatorSpec] = {
@@ -29,11 +63,16 @@ SIMULATORS: dict[str, SimulatorSpec] = {
             "format": "json",
         },
         default_port=8101,
+        agent_id=_login,  # SPIKON names a campaign member by its SIP login
+        agent_view=_spikon_view,
     ),
     "voipsun": SimulatorSpec(
         make_app=voipsun.VoipsunSimulator,
         account_settings=voipsun.account_settings,
         default_port=8102,
+        agent_id=_login,  # the queue member's name
+        agent_view=_voipsun_view,
+        queue_id=lambda queue: voipsun.VoipsunSimulator.queue_name(queue.id),
     ),
     "daktela": SimulatorSpec(
         make_app=DaktelaSimulator,

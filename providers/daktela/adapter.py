@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 from urllib.parse import quote
@@ -28,15 +27,14 @@ from ..base import (
     ConfigField,
     ListenMode,
     Provider,
+    SnapshotParts,
     TransferKind,
 )
 from ..errors import (
-    NoReplyError,
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
     ProviderRefusedError,
-    ProviderUnavailableError,
     UnsupportedActionError,
 )
 from ..http import make_client, request
@@ -100,18 +98,6 @@ def _version_key(version: str) -> tuple[int, ...]:
         return tuple(int(part) for part in version.split("."))
     except ValueError:
         return (0,)
-
-
-@dataclass
-class _Part:
-    """What one snapshot endpoint gave, or the error that stopped it."""
-
-    endpoint: Endpoint
-    errors: list[ProviderError] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.errors)
 
 
 class DaktelaProvider(Provider):
@@ -260,49 +246,32 @@ class DaktelaProvider(Provider):
         taken_at = self._clock()
         tz = self.config.tz
         fmt = self.reply_format
-        parts = {endpoint: _Part(endpoint) for endpoint in Endpoint}
+        parts = SnapshotParts()
 
-        def attempt(endpoint: Endpoint, read: Callable[[], object]) -> object | None:
-            try:
-                return read()
-            except ProviderAuthError:
-                raise
-            except ProviderUnavailableError as err:
-                if (
-                    err.retry_after_s is not None
-                    or err.code == "429"
-                    or isinstance(err, NoReplyError)
-                ):
-                    raise  # slow down, or no reply at all: do not send the rest
-                parts[endpoint].errors.append(err)
-            except ProviderError as err:
-                parts[endpoint].errors.append(err)
-            return None
-
-        queue_list = attempt(
+        queue_list = parts.fetch(
             Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"), fmt=fmt)
         )
-        queue_stats = attempt(
+        queue_stats = parts.fetch(
             Endpoint.QUEUES,
             lambda: parse.parse_rt_stats_queues(self._call("RTStatsQueues"), fmt=fmt),
         )
-        pause_list = attempt(
+        pause_list = parts.fetch(
             Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"), fmt=fmt)
         )
-        if isinstance(pause_list, list):
+        if pause_list is not None:
             self._pauses = {pause.id: pause for pause in pause_list}
-        users = attempt(
+        users = parts.fetch(
             Endpoint.AGENTS,
             lambda: parse.parse_rt_users_state(
                 self._call("RTUsersState"), tz, self._pauses, fmt=fmt, reuse=self._users_reuse
             ),
         )
-        calls = attempt(
+        calls = parts.fetch(
             Endpoint.CALLS,
             lambda: parse.parse_rt_stats_calls(self._call("RTStatsCalls"), tz, taken_at, fmt=fmt),
         )
         devices: dict[str, str] = {}
-        if isinstance(users, parse.UsersState):
+        if users is not None:
             try:  # a refinement only (UNAVAILABLE phones): its failure costs nothing else
                 devices = parse.parse_device_states(self._call("DeviceStates"), fmt=fmt)
             except ProviderAuthError:
@@ -310,17 +279,15 @@ class DaktelaProvider(Provider):
             except ProviderError:
                 devices = {}
 
-        failed = frozenset(endpoint for endpoint, part in parts.items() if part.failed)
-        errors = [err for part in parts.values() for err in part.errors]
-        if failed == frozenset(Endpoint):
-            raise errors[0]
+        parts.raise_if_every_part_failed()
+        failed = frozenset(parts.failed)
 
-        users_state = users if isinstance(users, parse.UsersState) else parse.UsersState()
-        calls_state = calls if isinstance(calls, parse.CallsState) else parse.CallsState()
+        users_state = users if users is not None else parse.UsersState()
+        calls_state = calls if calls is not None else parse.CallsState()
         queues: list[Queue] = []
-        if isinstance(queue_list, list):
+        if queue_list is not None:
             self._queue_numbers = {q.id: q.number for q in queue_list if q.number}
-            if isinstance(queue_stats, dict):
+            if queue_stats is not None:
                 queues = _queues_with_stats(queue_list, queue_stats, calls_state.waiting_calls)
         for queue in users_state.queues:
             if queue.number:
@@ -335,7 +302,7 @@ class DaktelaProvider(Provider):
             active_calls=_merge_calls(calls_state.active_calls, users_state.active_calls),
             pause_reasons=list(self._pauses.values()) if Endpoint.PAUSES not in failed else [],
             failed=failed,
-            errors=tuple(str(err) for err in errors),
+            errors=tuple(parts.messages),
         )
 
     def user_state(self, agent: AgentRef, previous_hash: str | None = None) -> parse.UsersState:

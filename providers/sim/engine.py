@@ -10,7 +10,8 @@ One tick, in this order:
 
 1. due timers fire (ring → answer, talk end, wrap-up end, pause start/end, patience);
 2. Poisson arrivals per queue (``calls_per_min_per_queue``); a full queue (``capacity``)
-   rejects the call and counts it abandoned;
+   rejects the call and counts it abandoned (under a load profile, below, arrivals are
+   timers of step 1 instead);
 3. dispatch: each waiting call, oldest first, rings the logged-in idle member with the
    lowest penalty and the longest time idle.
 
@@ -23,6 +24,13 @@ for about ``avg_pause_s``; pauses set through ``pause()`` last until ``unpause()
 
 Idle agents are indexed per queue, and timers live in a heap, so a tick costs O(due timers
 + queues + idle members of queues with waiting calls), never O(agents * calls).
+
+``SimConfig.load`` (a ``LoadProfile``, named in ``LOADS``: quiet, normal, busy) replaces the
+flat rate with a centre's day: per queue, arrivals following ``DAY_SHAPE`` with a busy hour
+(a Poisson process thinned by the hour's factor, so exact at any tick), its own talk time
+and callers' patience, and waves of callers (surges) on one queue at a time. The engine
+then starts a warm-up into its day, and skips the ticks at which nothing is due, so a week
+of history runs in about a second (``providers.sim.history``).
 
 Thread safety: one ``RLock`` (``lock``) around every public method; ``changed`` is a
 condition on that lock, notified whenever the state changes, for long-polling readers.
@@ -67,6 +75,7 @@ import math
 import random
 import threading
 import unicodedata
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -196,8 +205,98 @@ class SimError(Exception):
         self.call_number = call_number
 
 
+#: How many of the busy hour's calls come in each hour of the local day (hour 0 is
+#: 00:00-01:00): a morning busy hour, a lunch dip, an afternoon shoulder, a quiet night.
+DAY_SHAPE: tuple[float, ...] = (
+    0.06, 0.04, 0.03, 0.03, 0.04, 0.07, 0.15, 0.35, 0.65, 0.90, 1.00, 0.90,
+    0.62, 0.66, 0.74, 0.68, 0.56, 0.42, 0.30, 0.22, 0.16, 0.12, 0.09, 0.07,
+)  # fmt: skip
+BUSY_HOUR = DAY_SHAPE.index(max(DAY_SHAPE))
+
+
+def day_factor(hour: float) -> float:
+    """``DAY_SHAPE`` at a local time of day in hours (0 ≤ hour < 24, 10.5 = 10:30),
+    interpolated between the middles of the hours."""
+    position = (hour - 0.5) % 24
+    low = math.floor(position)
+    weight = position - low
+    return DAY_SHAPE[low] * (1 - weight) + DAY_SHAPE[(low + 1) % 24] * weight
+
+
+@dataclass(frozen=True)
+class QueueLoad:
+    """One queue's callers: how hard they press on its staff (1 = as the profile says),
+    when its day peaks, how long they talk and how long they wait before hanging up (both
+    means of exponentials)."""
+
+    pressure: float
+    avg_talk_s: float
+    patience_s: float
+    busy_hour_shift_h: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoadProfile:
+    """Arrivals over the day, handle times and patience, per queue (queue n takes
+    ``queues[(n - 1) % len(queues)]``).
+
+    At the busy hour each queue is offered enough calls to keep ``peak_occupancy`` (times
+    its ``pressure``) of the agents logged into it busy: Erlangs per agent, each call
+    taking ring + talk + wrap-up time, an agent in k queues counting 1/k in each. The
+    rest of the day follows ``DAY_SHAPE``. The engine starts ``warm_up_s`` into its day
+    (the day's counters have those hours behind them): calls are being talked from the
+    first second, as in a centre that was open before anyone looked at the board.
+    """
+
+    name: str
+    peak_occupancy: float
+    queues: tuple[QueueLoad, ...]
+    warm_up_s: int = 4 * 3600
+    # Surges: one every ``surge_every_s`` on average (0: none), each bringing one queue
+    # ``surge_factor`` times its calls for ``surge_s``; and (unless 0) one of
+    # ``opening_surge_factor`` already half-way through as the board opens.
+    surge_every_s: float = 0.0
+    surge_s: int = 180
+    surge_factor: float = 3.0
+    opening_surge_factor: float = 0.0
+
+
+#: The demo's four queues: a large general line, sales with short calls, billing with
+#: impatient callers, technical support with long calls; the pattern repeats for more.
+_QUEUES = (
+    QueueLoad(pressure=1.1, avg_talk_s=200, patience_s=180),
+    QueueLoad(pressure=1.0, avg_talk_s=150, patience_s=150, busy_hour_shift_h=1),
+    QueueLoad(pressure=1.0, avg_talk_s=170, patience_s=120, busy_hour_shift_h=-1),
+    QueueLoad(pressure=0.85, avg_talk_s=300, patience_s=300, busy_hour_shift_h=2),
+)
+
+LOADS: dict[str, LoadProfile] = {
+    "quiet": LoadProfile("quiet", peak_occupancy=0.25, queues=_QUEUES),
+    "normal": LoadProfile(
+        "normal", peak_occupancy=0.5, queues=_QUEUES, surge_every_s=1200, surge_factor=3.0
+    ),
+    # A centre that is stretched: its busy hour keeps most agents on calls, a wave hits
+    # one queue every 10 minutes or so, and the board opens in a strong one on the
+    # busiest queue: callers queue up, wait past the thresholds, and the queue drains.
+    "busy": LoadProfile(
+        "busy",
+        peak_occupancy=0.55,
+        queues=_QUEUES,
+        surge_every_s=600,
+        surge_factor=4.0,
+        opening_surge_factor=10.0,
+    ),
+}
+
+
 @dataclass(frozen=True)
 class SimConfig:
+    """``load`` None is the plain model (``calls_per_min_per_queue`` every minute of the
+    day, the same ``avg_talk_s`` and ``patience_s`` for every queue); a ``LoadProfile``
+    replaces those three. ``busy_hour_at`` places the profile's day: None follows the
+    local clock in ``time_zone`` (the busy hour at ``BUSY_HOUR`` o'clock); a time makes
+    the busy hour begin then, and again every 24 hours after."""
+
     agents: int = 20
     queues: int = 3
     seed: int = 1
@@ -212,6 +311,20 @@ class SimConfig:
     time_zone: str = "Europe/Prague"
     names: Literal["normal", "hostile"] = "normal"
     queue_capacity: int = 30
+    load: LoadProfile | None = None
+    busy_hour_at: datetime | None = None
+
+
+@dataclass
+class _Arrivals:
+    """One queue's callers under a load profile."""
+
+    load: QueueLoad
+    rate: float  # calls per second at the busy hour
+    next_s: float = 0.0  # the next candidate arrival, seconds after tick 0
+    surge_until: int = 0  # tick
+    surge_factor: float = 1.0
+    token: int = 0  # of the pending "arrive" timer
 
 
 class RealClock:
@@ -339,7 +452,10 @@ class CallCenter:
         self.changed = threading.Condition(self.lock)
         self.version = 0
         self._rng = random.Random(self.config.seed)
-        self.start = self.clock.now().astimezone(UTC).replace(microsecond=0)
+        opened = self.clock.now().astimezone(UTC).replace(microsecond=0)
+        load = self.config.load
+        # Tick 0. With a load profile the engine was "open" for its warm-up already.
+        self.start = opened - timedelta(seconds=load.warm_up_s) if load else opened
         self._tick = 0
         self.now = self.start
         self._timers: list[tuple[int, int, str, str, int]] = []
@@ -369,7 +485,17 @@ class CallCenter:
         self._by_login: dict[str, str] = {}
         self._by_extension: dict[str, str] = {}
         self._by_queue_number: dict[str, str] = {}
+        self._arrivals: dict[str, _Arrivals] = {}  # per queue, with a load profile
+        # Where the profile's day stands: by the local clock in this zone, or (None) at
+        # this many hours into the day at tick 0, counted on from there.
+        self._zone: zoneinfo.ZoneInfo | None = None
+        self._hour_at_start = 0.0
+        #: Called with an agent whenever its status or pause changes (history recording).
+        self.on_status: Callable[[SimAgent], None] | None = None
         self._build()
+        if load is not None:
+            self._start_arrivals(load)
+            self.sync()  # the warm-up
 
     # ------------------------------------------------------------------ building
 
@@ -446,6 +572,104 @@ class CallCenter:
         self.queues[queue_id].member_ids[agent.id] = None
         return membership
 
+    def _start_arrivals(self, load: LoadProfile) -> None:
+        """Each queue is offered calls for the agents staffing it (an agent logged into k
+        queues counts 1/k in each), times its ``pressure``."""
+        cfg = self.config
+        staffing = {
+            agent.id: [q for q in agent.queue_ids if self.memberships[(agent.id, q)].logged_in]
+            for agent in self.agents.values()
+            if agent.logged_in
+        }
+        for index, queue_id in enumerate(self.queues):
+            queue_load = load.queues[index % len(load.queues)]
+            staff = sum(1 / len(queues) for queues in staffing.values() if queue_id in queues)
+            handle_s = cfg.ring_s + queue_load.avg_talk_s + cfg.wrap_up_s
+            erlangs = load.peak_occupancy * queue_load.pressure * staff
+            self._arrivals[queue_id] = _Arrivals(queue_load, erlangs / handle_s)
+            self._restart_arrivals(queue_id)
+        if cfg.busy_hour_at is None:
+            self._zone = zoneinfo.ZoneInfo(cfg.time_zone)
+        else:
+            since = (self.start - cfg.busy_hour_at.astimezone(UTC)).total_seconds()
+            self._hour_at_start = BUSY_HOUR + since / 3600
+        if load.opening_surge_factor > 0:
+            self._schedule(load.warm_up_s - load.surge_s // 2, "surge", "opening", 0)
+        if load.surge_every_s > 0:
+            self._schedule(load.warm_up_s + self._expo(load.surge_every_s), "surge", "", 0)
+
+    def load_factor(self, queue_id: str, at: datetime) -> float:
+        """The share of its busy-hour calls ``queue_id`` gets at ``at`` (surges aside)."""
+        return self._factor(self._arrivals[queue_id].load, (at - self.start).total_seconds())
+
+    def _factor(self, queue_load: QueueLoad, at_s: float) -> float:
+        if self._zone is None:
+            hour = self._hour_at_start + at_s / 3600
+        else:
+            local = (self.start + timedelta(seconds=at_s)).astimezone(self._zone)
+            hour = local.hour + local.minute / 60 + local.second / 3600
+        return day_factor(hour - queue_load.busy_hour_shift_h)
+
+    def _restart_arrivals(self, queue_id: str) -> None:
+        """Draw the queue's next candidate arrival afresh from now, at the rate that holds
+        now (Poisson arrivals have no memory, so this changes nothing but the rate).
+
+        Candidates come at the busy-hour rate (times the surge factor during a surge) and
+        ``_arrive_due`` keeps each with the day's factor at its time: thinning, a Poisson
+        process whose rate follows the day exactly however many ticks are skipped.
+        """
+        arrivals = self._arrivals[queue_id]
+        arrivals.token += 1
+        rate = self._candidate_rate(arrivals)
+        if rate <= 0:
+            return
+        arrivals.next_s = self._tick + self._rng.expovariate(rate)
+        self._schedule_arrival(queue_id, arrivals)
+
+    def _candidate_rate(self, arrivals: _Arrivals) -> float:
+        if self._tick < arrivals.surge_until:
+            return arrivals.rate * arrivals.surge_factor
+        return arrivals.rate
+
+    def _schedule_arrival(self, queue_id: str, arrivals: _Arrivals) -> None:
+        self._timer_seq += 1
+        due = math.ceil(arrivals.next_s)
+        heapq.heappush(self._timers, (due, self._timer_seq, "arrive", queue_id, arrivals.token))
+
+    def _arrive_due(self, queue_id: str, token: int) -> None:
+        arrivals = self._arrivals[queue_id]
+        if arrivals.token != token:
+            return
+        queue = self.queues[queue_id]
+        rate = self._candidate_rate(arrivals)
+        while arrivals.next_s <= self._tick:
+            if self._rng.random() < self._factor(arrivals.load, arrivals.next_s):
+                self._arrive(queue, self._random_caller(), self._random_caller_name())
+            arrivals.next_s += self._rng.expovariate(rate)
+        self._schedule_arrival(queue_id, arrivals)
+
+    def _surge(self, opening: bool) -> None:
+        """A wave of callers (a mailing, an outage, a TV spot) hits one queue for a while:
+        a random one, or at the opening the queue with the most calls."""
+        load = self.config.load
+        if load is None or not self._arrivals:
+            return
+        queue_ids = list(self._arrivals)
+        if opening:
+            queue_id = max(queue_ids, key=lambda q: self._arrivals[q].rate)
+        else:
+            queue_id = queue_ids[self._rng.randrange(len(queue_ids))]
+            self._schedule(self._expo(load.surge_every_s), "surge", "", 0)
+        arrivals = self._arrivals[queue_id]
+        arrivals.surge_until = self._tick + load.surge_s
+        arrivals.surge_factor = load.opening_surge_factor if opening else load.surge_factor
+        self._restart_arrivals(queue_id)
+        self._schedule(load.surge_s, "surge_end", queue_id, 0)
+
+    def _surge_end(self, queue_id: str) -> None:
+        if self._tick >= self._arrivals[queue_id].surge_until:  # not prolonged by another
+            self._restart_arrivals(queue_id)
+
     # ------------------------------------------------------------------ time
 
     @contextlib.contextmanager
@@ -470,12 +694,22 @@ class CallCenter:
     def _sync(self) -> None:
         target = self.clock.now()
         before = self.version
-        while self.now + timedelta(seconds=1) <= target:
+        last = (target - self.start) // timedelta(seconds=1)
+        # With a load profile arrivals are timers too, so a tick with no timer due and no
+        # caller an idle agent could take changes nothing: skip to the next timer.
+        skips = self.config.load is not None
+        while self._tick < last:
+            if skips and not self._dispatch_due():
+                due = self._timers[0][0] if self._timers else last
+                self._tick = max(self._tick, min(due, last) - 1)
             self._tick += 1
             self.now = self.start + timedelta(seconds=self._tick)
             self._run_tick()
         if self.version != before:
             self.changed.notify_all()
+
+    def _dispatch_due(self) -> bool:
+        return any(queue.waiting and queue.idle_ids for queue in self.queues.values())
 
     def _touch(self) -> None:
         self.version += 1
@@ -486,7 +720,7 @@ class CallCenter:
             _, _, kind, target, token = heapq.heappop(timers)
             self._fire(kind, target, token)
         lam = self.config.calls_per_min_per_queue / 60.0
-        if lam > 0:
+        if lam > 0 and self.config.load is None:
             limit = math.exp(-lam)
             rng = self._rng
             for queue in self.queues.values():
@@ -511,6 +745,15 @@ class CallCenter:
         return max(minimum, round(self._rng.expovariate(1.0 / mean)))
 
     def _fire(self, kind: str, target: str, token: int) -> None:
+        if kind == "arrive":
+            self._arrive_due(target, token)
+            return
+        if kind == "surge":
+            self._surge(opening=target == "opening")
+            return
+        if kind == "surge_end":
+            self._surge_end(target)
+            return
         if kind == "agent":
             agent = self.agents[target]
             if agent.timer_token != token:
@@ -593,7 +836,9 @@ class CallCenter:
             queue.waiting = {call.id: None, **queue.waiting}
         else:
             queue.waiting[call.id] = None
-        self._schedule(self._expo(self.config.patience_s), "abandon", call.id, call.token)
+        arrivals = self._arrivals.get(queue.id)
+        patience_s = arrivals.load.patience_s if arrivals else self.config.patience_s
+        self._schedule(self._expo(patience_s), "abandon", call.id, call.token)
         self._touch()
 
     def _dispatch(self) -> None:
@@ -629,7 +874,9 @@ class CallCenter:
         call.state = "talking"
         call.answered_at = self.now
         call.token += 1
-        call.talk_s = self._expo(self.config.avg_talk_s, minimum=5)
+        arrivals = self._arrivals.get(call.queue_id or "")
+        talk_s = arrivals.load.avg_talk_s if arrivals else self.config.avg_talk_s
+        call.talk_s = self._expo(talk_s, minimum=5)
         self._schedule(call.talk_s, "end", call.id, call.token)
         agent = self.agents[call.agent_id] if call.agent_id else None
         if agent is not None and agent.status in (AgentStatus.RINGING, AgentStatus.DIALING):
@@ -691,10 +938,13 @@ class CallCenter:
         auto: bool = False,
         keep_since: bool = False,
     ) -> None:
+        before = (agent.status, agent.pause_id)
         if status is not agent.status and not keep_since:
             agent.status_since = self.now
         agent.status = status
         agent.pause_id = pause_id if status in PAUSED_LIKE else None
+        if self.on_status is not None and (agent.status, agent.pause_id) != before:
+            self.on_status(agent)
         agent.auto_pause = auto and status is AgentStatus.PAUSED
         agent.timer_token += 1
         self._reindex(agent)
@@ -1108,52 +1358,67 @@ class CallCenter:
     def waiting_seconds(self, call: SimCall) -> int:
         return int((self.now - call.entered_at).total_seconds())
 
+    def reset_counters(self) -> None:
+        """Start the queues' answered / abandoned / SL counters and averages from zero, as
+        the vendors do at the start of each day."""
+        with self.lock:
+            self._sync()
+            for queue in self.queues.values():
+                queue.answered = queue.abandoned = queue.answered_within_sl = 0
+                queue.total_wait_s = queue.total_talk_s = 0.0
+            self._touch()
+            self.changed.notify_all()
+
+    def queue_figures(self) -> list[Queue]:
+        """The queues of ``truth()`` alone (cheaper, for sampling history)."""
+        with self.lock:
+            self._sync()
+            return [self._queue_truth(queue) for queue in self.queues.values()]
+
+    def _queue_truth(self, queue: SimQueue) -> Queue:
+        agents, memberships, queue_id = self.agents, self.memberships, queue.id
+        total = ready = busy = paused = 0
+        for agent_id in queue.member_ids:
+            agent = agents[agent_id]
+            if not (agent.logged_in and memberships[(agent_id, queue_id)].logged_in):
+                continue
+            total += 1
+            status = agent.status
+            if status is AgentStatus.IDLE:
+                ready += 1
+            elif status in BUSY:
+                busy += 1
+            elif status in PAUSED_LIKE:
+                paused += 1
+        now, calls = self.now, self.calls
+        waits = [int((now - calls[c].entered_at).total_seconds()) for c in queue.waiting]
+        finished = queue.answered + queue.abandoned
+        return Queue(
+            id=queue.id,
+            name=queue.name,
+            number=queue.number,
+            calls_waiting=len(waits),
+            longest_wait_s=max(waits) if waits else 0,
+            agents_total=total,
+            agents_ready=ready,
+            agents_busy=busy,
+            agents_paused=paused,
+            answered=queue.answered,
+            abandoned=queue.abandoned,
+            service_level_pct=round(100.0 * queue.answered_within_sl / finished, 1)
+            if finished
+            else None,
+            sl_threshold_s=self.config.sl_threshold_s,
+            avg_wait_s=round(queue.total_wait_s / queue.answered) if queue.answered else None,
+            avg_talk_s=round(queue.total_talk_s / queue.answered) if queue.answered else None,
+            capacity=queue.capacity,
+        )
+
     def truth(self) -> Snapshot:
         """The ground truth in the normalised model (see the module docstring)."""
         with self.lock:
             self._sync()
-            queues = []
-            for queue in self.queues.values():
-                total = ready = busy = paused = 0
-                for agent_id in queue.member_ids:
-                    agent = self.agents[agent_id]
-                    if not (agent.logged_in and self.memberships[(agent_id, queue.id)].logged_in):
-                        continue
-                    total += 1
-                    if agent.status is AgentStatus.IDLE:
-                        ready += 1
-                    elif agent.status in BUSY:
-                        busy += 1
-                    elif agent.status in PAUSED_LIKE:
-                        paused += 1
-                waits = [self.waiting_seconds(self.calls[c]) for c in queue.waiting]
-                finished = queue.answered + queue.abandoned
-                queues.append(
-                    Queue(
-                        id=queue.id,
-                        name=queue.name,
-                        number=queue.number,
-                        calls_waiting=len(waits),
-                        longest_wait_s=max(waits) if waits else 0,
-                        agents_total=total,
-                        agents_ready=ready,
-                        agents_busy=busy,
-                        agents_paused=paused,
-                        answered=queue.answered,
-                        abandoned=queue.abandoned,
-                        service_level_pct=round(100.0 * queue.answered_within_sl / finished, 1)
-                        if finished
-                        else None,
-                        sl_threshold_s=self.config.sl_threshold_s,
-                        avg_wait_s=round(queue.total_wait_s / queue.answered)
-                        if queue.answered
-                        else None,
-                        avg_talk_s=round(queue.total_talk_s / queue.answered)
-                        if queue.answered
-                        else None,
-                        capacity=queue.capacity,
-                    )
-                )
+            queues = [self._queue_truth(queue) for queue in self.queues.values()]
             agents = []
             for agent in self.agents.values():
                 pause = self.pauses.get(agent.pause_id or "")

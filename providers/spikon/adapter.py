@@ -27,14 +27,12 @@ from typing import ClassVar, Final, TypeVar, overload
 
 import httpx
 
-from ..base import AccountConfig, AgentRef, Capability, ConfigField, Provider
+from ..base import AccountConfig, AgentRef, Capability, ConfigField, Provider, SnapshotParts
 from ..errors import (
-    NoReplyError,
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
     ProviderRefusedError,
-    ProviderUnavailableError,
     UnsupportedActionError,
 )
 from ..http import request
@@ -226,44 +224,34 @@ class SpikonProvider(Provider):
         """
         taken_at = self._clock()
         campaigns = self._read("cc_campaigns/list", parse.parse_campaigns)
-        failed: set[Endpoint] = set()
-        errors: list[str] = []
-
-        def note(err: ProviderError, where: str, *parts: Endpoint) -> None:
-            if isinstance(err, ProviderAuthError):
-                raise err
-            if isinstance(err, NoReplyError) or (
-                isinstance(err, ProviderUnavailableError)
-                and (err.retry_after_s is not None or err.code == "429")
-            ):
-                raise err  # slow down, or no reply at all: do not send the rest
-            failed.update(parts)
-            errors.append(f"{where}: {err}")
-
+        parts = SnapshotParts()
         queues: list[Queue] = []
         monitors: list[parse.CampaignMonitor] = []
         for campaign in campaigns:
-            try:
-                monitor = self._read(
+            monitor = parts.fetch(
+                (Endpoint.QUEUES, Endpoint.AGENTS, Endpoint.CALLS),
+                partial(
+                    self._read,
                     "cc_monitor/show",
                     partial(parse.parse_monitor, campaign=campaign),
                     cc_campaign_id=campaign.id,
-                )
-            except ProviderError as err:
-                note(err, f"Campaign {campaign.name}", Endpoint.QUEUES, Endpoint.AGENTS)
-                failed.add(Endpoint.CALLS)
-                queues.append(campaign)
+                ),
+                where=f"Campaign {campaign.name}",
+            )
+            if monitor is None:
+                queues.append(campaign)  # its name only
                 continue
             monitors.append(monitor)
             queues.append(monitor.queue)
 
         agent_list: list[parse.CallCenterAgent] | None = None
         if self.supports(Capability.MEMBERSHIP):
-            try:
-                agent_list = self._read("cc_agent/list", parse.parse_agents)
-            except ProviderError as err:
-                note(err, "Agent list", Endpoint.AGENTS)
-            else:
+            agent_list = parts.fetch(
+                Endpoint.AGENTS,
+                partial(self._read, "cc_agent/list", parse.parse_agents),
+                where="Agent list",
+            )
+            if agent_list is not None:
                 self._agents_by_sip = {agent.sip: agent for agent in agent_list}
 
         agents, memberships = _agents_and_memberships(
@@ -279,8 +267,8 @@ class SpikonProvider(Provider):
             agents=agents,
             memberships=memberships,
             waiting_calls=waiting,
-            failed=frozenset(failed),
-            errors=tuple(errors),
+            failed=frozenset(parts.failed),
+            errors=tuple(parts.messages),
         )
 
     # ------------------------------------------------------------------ lookups

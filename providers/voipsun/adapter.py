@@ -20,9 +20,16 @@ from typing import ClassVar, TypeVar
 
 import httpx
 
-from ..base import AccountConfig, AgentRef, Capability, ConfigField, ListenMode, Provider
+from ..base import (
+    AccountConfig,
+    AgentRef,
+    Capability,
+    ConfigField,
+    ListenMode,
+    Provider,
+    SnapshotParts,
+)
 from ..errors import (
-    NoReplyError,
     ProviderAuthError,
     ProviderError,
     ProviderNotFoundError,
@@ -198,34 +205,14 @@ class VoipsunProvider(Provider):
         if not names:
             raise ProviderRefusedError("The VoIPSUN account names no queues to watch.")
         taken_at = self._clock()
-        failed: set[Endpoint] = set()
-        errors: list[ProviderError] = []
-        attempts = 0
-
-        def attempt(endpoints: tuple[Endpoint, ...], read: Callable[[], T]) -> T | None:
-            nonlocal attempts
-            attempts += 1
-            try:
-                return read()
-            except ProviderUnavailableError as err:
-                if (
-                    err.retry_after_s is not None
-                    or err.code == "429"
-                    or isinstance(err, NoReplyError)
-                ):
-                    raise
-                failed.update(endpoints)
-                errors.append(err)
-            except ProviderError as err:
-                failed.update(endpoints)
-                errors.append(err)
-            return None
+        # Errno 100 is also "no permission for this action": a refusal fails only its part.
+        parts = SnapshotParts(auth_ends_snapshot=False)
 
         # Line registration only refines agent statuses: its failure fails no part.
-        sip_lines = attempt((), lambda: self._exchange("sipstatus", {}, parse.parse_sip_status))
+        sip_lines = parts.fetch((), lambda: self._exchange("sipstatus", {}, parse.parse_sip_status))
         statuses: list[parse.QueueStatus] = []
         for name in names:
-            status = attempt(
+            status = parts.fetch(
                 (Endpoint.QUEUES, Endpoint.AGENTS),
                 lambda name=name: self._exchange(  # type: ignore[misc]
                     "queuestatus",
@@ -235,8 +222,8 @@ class VoipsunProvider(Provider):
             )
             if status is not None:
                 statuses.append(status)
-        channels = attempt(
-            (Endpoint.CALLS,), lambda: self._exchange("listcalls", {}, parse.parse_channels)
+        channels = parts.fetch(
+            Endpoint.CALLS, lambda: self._exchange("listcalls", {}, parse.parse_channels)
         )
 
         agents: dict[str, Agent] = {}
@@ -252,8 +239,8 @@ class VoipsunProvider(Provider):
         for name, (number, pin) in self.known_agents.items():
             if name in agents:
                 continue
-            line = attempt(
-                (Endpoint.AGENTS,),
+            line = parts.fetch(
+                Endpoint.AGENTS,
                 lambda number=number, pin=pin: self._exchange(  # type: ignore[misc]
                     "agentstatus",
                     {"agentNumber": number, "agentPin": pin},
@@ -263,8 +250,7 @@ class VoipsunProvider(Provider):
             if line is not None:
                 agents[name] = _outside_queues(name, line)
 
-        if len(errors) == attempts:
-            raise errors[0]
+        parts.raise_if_every_request_failed()
         agent_by_peer = self._remember_lines(agents, lines)
         calls = self._steady(
             parse.active_calls(channels or (), now=taken_at, agent_by_peer=agent_by_peer)
@@ -276,8 +262,8 @@ class VoipsunProvider(Provider):
             memberships=memberships,
             waiting_calls=[call for status in statuses for call in status.waiting_calls],
             active_calls=calls,
-            failed=frozenset(failed),
-            errors=tuple(str(err) for err in errors),
+            failed=frozenset(parts.failed),
+            errors=tuple(parts.messages),
         )
 
     def _remember_lines(

@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from providers.simulators import SIMULATORS
 from tools.processes import Process, free_port, manage_command
 from wallboard.accounts.models import AgentLink, Profile
-from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount, QueueSample
 from wallboard.wiring.management.commands.demo import Command
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -22,7 +24,9 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_demo_sets_up_every_vendor_and_the_demo_users() -> None:
     command = Command(stdout=io.StringIO())
-    servers = command._simulators({"agents": 6, "queues": 2, "seed": 7})
+    servers = command._simulators(
+        {"agents": 6, "queues": 2, "seed": 7, "load": "busy", "history_days": 1}
+    )
     try:
         command._users()
         assert sorted(ProviderAccount.objects.values_list("vendor", flat=True)) == sorted(
@@ -35,6 +39,13 @@ def test_demo_sets_up_every_vendor_and_the_demo_users() -> None:
         assert Profile.objects.get(user__username="supervisor").accounts.count() == len(SIMULATORS)
         assert AgentLink.objects.filter(user__username="agent1").exists()
         assert users.get(username="agent1").check_password("demo")
+        # The reports have a day behind them before the first screen opens.
+        for account in ProviderAccount.objects.all():
+            yesterday = timezone.now() - timedelta(hours=12)
+            spans = AgentStatusSpan.objects.filter(agent__account=account, started_at__lt=yesterday)
+            assert spans.count() > Agent.objects.filter(account=account).count()
+            samples = QueueSample.objects.filter(queue__account=account, taken_at__lt=yesterday)
+            assert samples.exists()
     finally:
         for server in servers:
             server.stop()
@@ -56,7 +67,9 @@ def test_the_demo_counts_sign_ins_by_the_real_address_not_a_forwarded_one(
     port = free_port()
     demo = Process(
         "demo",
-        manage_command("demo", "--port", str(port), "--agents", "4", "--queues", "1"),
+        manage_command(
+            "demo", "--port", str(port), "--agents", "4", "--queues", "1", "--history-days", "0"
+        ),
         _demo_env(tmp_path),
         tmp_path / "demo.log",
     ).start()

@@ -1,12 +1,13 @@
-"""``manage.py simulate --provider … [--port] [--agents] [--queues] [--seed]``"""
+"""``manage.py simulate --provider … [--port] [--agents] [--queues] [--seed] [--load]``"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from providers.sim.engine import SimConfig
+from providers.sim.engine import LOADS, SimConfig
 from providers.simulators import SIMULATORS, start_simulator
 
 
@@ -21,6 +22,14 @@ class Command(BaseCommand):
         parser.add_argument("--queues", type=int, default=3)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
+            "--load",
+            choices=list(LOADS),
+            default="normal",
+            help="How hard the callers press (default normal; busy: a centre that is "
+            "stretched, with waves of callers). The simulated day starts at its busy hour "
+            "when the simulator starts, whatever the time.",
+        )
+        parser.add_argument(
             "--hostile-names",
             action="store_true",
             help="Agent and caller names full of HTML, for escaping checks.",
@@ -29,12 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         vendor = options["provider"]
         spec = SIMULATORS[vendor]
-        config = SimConfig(
-            agents=options["agents"],
-            queues=options["queues"],
-            seed=options["seed"],
-            names="hostile" if options["hostile_names"] else "normal",
-        )
+        config = self.config(options, datetime.now(UTC))
         port = spec.default_port if options["port"] is None else options["port"]
         server, engine = start_simulator(vendor, config, host=options["host"], port=port)
         flags = " ".join(
@@ -42,7 +46,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{vendor} simulator on {server.url} ({config.agents} agents, "
-            f"{config.queues} queues, seed {config.seed})"
+            f"{config.queues} queues, seed {config.seed}, {options['load']} load)"
         )
         self.stdout.write(
             f"connect: manage.py add_account --provider {vendor} --name Sim "
@@ -50,3 +54,15 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         server.serve_forever()
+
+    @staticmethod
+    def config(options: dict[str, Any], now: datetime) -> SimConfig:
+        """The engine's settings from the options; the load's busy hour begins ``now``."""
+        return SimConfig(
+            agents=options["agents"],
+            queues=options["queues"],
+            seed=options["seed"],
+            names="hostile" if options["hostile_names"] else "normal",
+            load=LOADS[options["load"]],
+            busy_hour_at=now,
+        )

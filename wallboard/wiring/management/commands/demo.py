@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from providers.base import Capability
 from providers.registry import PROVIDERS, split_settings
-from providers.sim.engine import SimConfig
+from providers.sim.engine import LOADS, SimConfig
+from providers.sim.history import simulate_history
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
 from wallboard.accounts.models import AgentLink, Profile, Role
@@ -26,6 +29,7 @@ from wallboard.live import push
 from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.seed import seed_history
 from wallboard.wiring.pipeline import embedded_scheduler, poll
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed at start; embedded mode only
@@ -43,6 +47,19 @@ class Command(BaseCommand):
         parser.add_argument("--agents", type=int, default=24)
         parser.add_argument("--queues", type=int, default=4)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--load",
+            choices=sorted(LOADS),
+            default="busy",
+            help="how stretched the simulated centres are (busy: callers wait, tiles go "
+            "amber and red, and recover)",
+        )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=7,
+            help="days of history to seed from the simulation, so reports have data at once",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.EMBEDDED or settings.REDIS_URL:
@@ -118,10 +135,17 @@ class Command(BaseCommand):
 
     def _simulators(self, options: dict[str, Any]) -> list[SimulatorServer]:
         servers = []
+        # The busy hour starts now, whatever the hour: a newcomer sees a centre at work
+        # (ADR 030); the seeded week leads up to it.
+        started = timezone.now()
         for index, vendor in enumerate(v for v in PROVIDERS if v in SIMULATORS):
             # A different seed per vendor, so the three call centers are not clones.
             config = SimConfig(
-                agents=options["agents"], queues=options["queues"], seed=options["seed"] + index
+                agents=options["agents"],
+                queues=options["queues"],
+                seed=options["seed"] + index,
+                load=LOADS[options["load"]],
+                busy_hour_at=started,
             )
             server, engine = start_simulator(vendor, config, host="127.0.0.1")
             servers.append(server)
@@ -139,7 +163,27 @@ class Command(BaseCommand):
             )
             poll(account)
             self.stdout.write(f"  {name}: simulator on {server.url}, account {account.pk}")
+            if options["history_days"] > 0:
+                self._seed(account, config, started, options["history_days"])
         return servers
+
+    def _seed(
+        self, account: ProviderAccount, config: SimConfig, until: datetime, days: int
+    ) -> None:
+        spec = SIMULATORS[account.vendor]
+        events = simulate_history(
+            config,
+            until - timedelta(days=days),
+            until,
+            agent_id=spec.agent_id,
+            queue_id=spec.queue_id,
+            agent_view=spec.agent_view,
+            sample_every_s=max(1, settings.QUEUE_SAMPLE_MIN_SPACING_S),
+        )
+        seeded = seed_history(account, events)
+        self.stdout.write(
+            f"    {days} days of history: {seeded.spans} spans, {seeded.samples} samples"
+        )
 
     def _serve(self, host: str, port: int) -> None:
         import uvicorn
