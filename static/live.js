@@ -186,7 +186,7 @@
         banners[i].querySelector("time").textContent =
           pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds());
       }
-      banners[i].hidden = !silent;
+      if (banners[i].hidden === silent) banners[i].hidden = !silent; // only a change (tv.js watches it)
     }
   }
   // Every marker but the full state's is sent by the poll that just ended: one that leaves

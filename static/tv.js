@@ -105,13 +105,28 @@
     }
     prop("--qname-lines", 3);
   }
-  function setLevel(level) {
-    show(null); // fitted to every tile, not one page's
+  // Fitting measures only the tiles with the longest texts (a layout of 300 tiles per try
+  // would take seconds on a TV); the result is checked against every tile afterwards.
+  function longestTexts() {
+    var keys = {};
+    [".agent-name", ".agent-status", ".agent-call", ".queue-tile h3"].forEach(function (selector) {
+      var els = Array.prototype.slice.call(board.querySelectorAll(selector));
+      els.sort(function (a, b) { return b.textContent.length - a.textContent.length; });
+      els.slice(0, 6).forEach(function (el) {
+        var tile = el.closest(".agent-tile[id], .queue-tile[id]");
+        if (tile) keys[tile.id] = true;
+      });
+    });
+    return keys;
+  }
+  function setLevel(level, sample) {
+    show(sample);
     body.dataset.density = level[0];
     prop("--s", level[1]);
     fitQueues();
     fitAgents(level[0]);
     TEXTS.forEach(function (t) { fitLines(t[0], t[1], t[2]); });
+    show(null);
   }
 
   function items() {
@@ -187,15 +202,30 @@
     board.dataset.pages = String(pages.length);
   }
 
-  function layout() {
+  // The first item the page on screen shows, to go on from there after a new layout.
+  function firstShown() {
+    var keys = pages[page];
+    if (!keys) return null;
     var list = items();
+    for (var i = 0; i < list.length; i++) if (keys[list[i].key]) return list[i].key;
+    return null;
+  }
+
+  function layout(everyTile) {
+    var from = firstShown();
+    var list = items();
+    var sample = everyTile ? null : longestTexts();
     known = signature(list);
     var fitted = false, usable = [];
     for (var i = 0; i < LEVELS.length && !fitted; i++) {
-      setLevel(LEVELS[i]);
+      setLevel(LEVELS[i], sample);
       var clean = board.scrollWidth <= board.clientWidth + 1 && !textOverflows();
       if (clean && LEVELS[i][1] === 1) usable.push(i);
       fitted = clean && fits();
+    }
+    if (!fitted && usable.length === 0 && sample) {
+      layout(true); // a text the sample did not foresee: fit to every tile
+      return;
     }
     if (fitted) {
       pages = [null];
@@ -204,14 +234,17 @@
       // height than queue tiles; a queue row can be too wide for a portrait screen).
       var best = null;
       (usable.length ? usable : [LEVELS.length - 1]).forEach(function (level) {
-        setLevel(LEVELS[level]);
+        setLevel(LEVELS[level], sample);
         var split = paginate(list);
         if (!best || split.length < best.pages.length) best = { level: level, pages: split };
       });
-      if (best.level !== usable[usable.length - 1]) setLevel(LEVELS[best.level]);
+      if (best.level !== usable[usable.length - 1]) setLevel(LEVELS[best.level], sample);
       pages = best.pages;
     }
     page = Math.min(page, pages.length - 1);
+    for (var p = 0; from && p < pages.length; p++) {
+      if (pages[p] && pages[p][from]) { page = p; break; }
+    }
     apply();
   }
 
@@ -249,6 +282,12 @@
     // now rather than show it cut.
     if (!fits() || textOverflows()) layout();
   });
+
+  // A banner that comes or goes (live.js: "not live") changes the height of its account's
+  // header: lay out again at once, rather than cut the board's bottom row.
+  new MutationObserver(function () {
+    if (isWall()) layout();
+  }).observe(board, { attributes: true, attributeFilter: ["hidden"], subtree: true });
 
   var resizing = null;
   window.addEventListener("resize", function () {
