@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,12 @@ from wallboard.monitoring.scheduler import EmbeddedScheduler
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
+
+def _js(name: str) -> str:
+    """A function evaluated in the page, from tests/browser/js/."""
+    return (Path(__file__).parent / "js" / name).read_text()
+
+
 SIZES = [(1366, 768), (1920, 1080), (2560, 1440), (3840, 2160), (1080, 1920)]
 FIGURE_SHARE = 0.04  # queue headline figures: at least 4 % of the screen height
 AGENT_SHARE = 0.016  # agent name and state: at least 1.6 %
@@ -35,41 +42,9 @@ new MutationObserver((_, observer) => {
 """
 
 # Everything wrong with what the screen shows now, and what it shows.
-CHECK = """() => {
-  const vw = window.innerWidth, vh = window.innerHeight, root = document.documentElement;
-  const problems = [];
-  const shown = (el) => el.getClientRects().length > 0;
-  const inside = (a, b) => a.left >= b.left - 1 && a.top >= b.top - 1 && a.right <= b.right + 1 && a.bottom <= b.bottom + 1;
-  const label = (el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}"`;
-  if (root.scrollWidth > vw || root.scrollHeight > vh || document.body.scrollHeight > vh)
-    problems.push(`the page scrolls: ${root.scrollWidth}×${root.scrollHeight} in ${vw}×${vh}`);
-  for (const el of document.querySelectorAll("body *")) {
-    if (!shown(el) || !el.textContent.trim()) continue;
-    const box = el.getBoundingClientRect();
-    if (!inside(box, { left: 0, top: 0, right: vw, bottom: vh })) problems.push(`off the screen: ${label(el)}`);
-    const tile = el.parentElement && el.parentElement.closest(".agent-tile, .queue-tile, .account-status, .board-header");
-    if (tile && !inside(box, tile.getBoundingClientRect())) problems.push(`out of its tile: ${label(el)}`);
-    if (getComputedStyle(el).display !== "inline" &&
-        (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
-      problems.push(`cut: ${label(el)} needs ${el.scrollWidth}×${el.scrollHeight}, has ${el.clientWidth}×${el.clientHeight}`);
-  }
-  const sizes = (selector) => Array.from(document.querySelectorAll(selector)).filter(shown)
-    .map((el) => parseFloat(getComputedStyle(el).fontSize));
-  const indicator = document.getElementById("page-indicator");
-  return {
-    problems: problems.slice(0, 20),
-    figure_px: Math.min(...sizes(".figures dd")),
-    agent_px: Math.min(...sizes(".agent-name, .agent-status")),
-    page: indicator.hidden ? "1 / 1" : indicator.textContent,
-    density: document.body.dataset.density,
-    agents: Array.from(document.querySelectorAll(".agent-tile[id]")).filter(shown).map((el) => el.id),
-    all_agents: Array.from(document.querySelectorAll(".agent-tile[id]")).map((el) => el.id),
-    queues: Array.from(document.querySelectorAll(".queue-tile[id]")).filter(shown).map((el) => el.id),
-    all_queues: Array.from(document.querySelectorAll(".queue-tile[id]")).map((el) => el.id),
-  };
-}"""
+CHECK = _js("screen_check.js")
 
-PAGE = "() => { const i = document.getElementById('page-indicator'); return i.hidden ? '1 / 1' : i.textContent; }"
+PAGE = _js("page_number.js")
 
 
 @dataclass
@@ -128,7 +103,9 @@ def _rotation(page: Any) -> list[dict[str, Any]]:
     seen = [first]
     pages = int(first["page"].split(" / ")[1])
     while len(seen) < pages:
-        page.wait_for_function(f"() => ({PAGE})() !== {seen[-1]['page']!r}", timeout=15_000)
+        page.wait_for_function(
+            f"(last) => ({PAGE})() !== last", arg=seen[-1]["page"], timeout=15_000
+        )
         seen.append(page.evaluate(CHECK))
     return seen
 
@@ -137,7 +114,7 @@ def _check_every_size(browser: Any, url: str, centre: Centre, name: str) -> list
     failures, figures = [], []
     for width, height in SIZES:
         page = open_tv(browser, url, centre, (width, height), rotate_s=1)
-        where = f"{name} at {width}×{height}"
+        where = f"{name} at {width}x{height}"
         shown: set[str] = set()
         rotation = _rotation(page)
         for screen in rotation:
@@ -155,7 +132,7 @@ def _check_every_size(browser: Any, url: str, centre: Centre, name: str) -> list
         if queues_seen != set(rotation[0]["all_queues"]):
             failures.append(f"{where}: a queue is never on screen in one rotation")
         figures.append(
-            f"{width}×{height}: {rotation[0]['density']}, {len(rotation)} page(s) of"
+            f"{width}x{height}: {rotation[0]['density']}, {len(rotation)} page(s) of"
             f" {[len(s['agents']) for s in rotation]} agents, figures"
             f" {rotation[0]['figure_px']:.1f} px ({rotation[0]['figure_px'] / height:.1%})"
         )
@@ -169,7 +146,7 @@ def test_the_demo_centre_fits_every_screen(
 ) -> None:
     centre = demo_centre(start_sim)
     failures = _check_every_size(
-        browser, asgi_server(), centre, "demo centre (3 × 24 agents, 12 queues)"
+        browser, asgi_server(), centre, "demo centre (3 x 24 agents, 12 queues)"
     )
     assert failures == []
 
@@ -190,9 +167,7 @@ def test_a_large_centre_with_hostile_names_rotates_and_fits_every_screen(
     assert int(page.evaluate(PAGE).split(" / ")[1]) > 1, "300 agents on one 1080p page?"
 
 
-TILES = """() => Object.fromEntries(Array.from(document.querySelectorAll(".agent-tile[id], .queue-tile[id]"))
-  .filter((el) => el.getClientRects().length)
-  .map((el) => { const r = el.getBoundingClientRect(); return [el.id, [r.left, r.top, r.width, r.height]]; }))"""
+TILES = _js("tile_boxes.js")
 
 
 def test_a_pushed_change_moves_no_tile(
