@@ -65,14 +65,14 @@
     }
   }
   // The smallest tile in which every name and state fits: one line each in the narrowest
-  // width, or wider, or a second line for whichever needs it — tried smallest area first.
+  // width, or wider, or more lines for whichever needs them — tried smallest area first.
   // The same for every tile, so a pushed tile never differs from its neighbours.
   function fitAgents(density) {
     var texts = board.querySelectorAll(".agent-name, .agent-status"), base = AGENT_EM[density];
     var rows = density === "full" ? 1.6 : 0.6; // the call line and the padding, in lines
     var tries = [];
-    [[1, 1], [2, 1], [1, 2], [2, 2]].forEach(function (lines) {
-      for (var w = 0; w <= 8; w++) tries.push([lines[0], lines[1], base + w]);
+    [[1, 1], [2, 1], [1, 2], [2, 2], [1, 3], [2, 3]].forEach(function (lines) {
+      for (var w = 0; w <= 12; w++) tries.push([lines[0], lines[1], base + w]);
     });
     tries.sort(function (a, b) { return a[2] * (a[0] + a[1] + rows) - b[2] * (b[0] + b[1] + rows); });
     for (var i = 0; i < tries.length; i++) {
@@ -172,16 +172,11 @@
     }
   }
 
-  // Greedy: each page takes as many items, in board order, as fit (found by bisection).
-  function paginate(list) {
-    var queues = list.filter(function (item) { return item.queue; });
-    show(keysOf(queues));
-    var pin = fits() && board.scrollHeight <= board.clientHeight * PINNED_SHARE;
-    var pinned = pin ? queues : [];
-    var flowing = pin ? list.filter(function (item) { return !item.queue; }) : list;
+  // Each page takes as many items, in board order, as fit (found by bisection), at most cap.
+  function greedy(pinned, flowing, cap) {
     var result = [], start = 0;
     while (start < flowing.length) {
-      var lo = start + 1, hi = flowing.length, best = start + 1;
+      var lo = start + 1, hi = Math.min(flowing.length, start + cap), best = start + 1;
       while (lo <= hi) {
         var mid = (lo + hi) >> 1;
         show(keysOf(pinned.concat(flowing.slice(start, mid))));
@@ -191,6 +186,21 @@
       start = best;
     }
     return result.length ? result : [keysOf(pinned)];
+  }
+  // The queues stay on every page if they leave room for agents; then as few pages as fit,
+  // as evenly filled as that many pages can be (no last page with two agents on it).
+  function paginate(list) {
+    var queues = list.filter(function (item) { return item.queue; });
+    show(keysOf(queues));
+    var pin = fits() && board.scrollHeight <= board.clientHeight * PINNED_SHARE;
+    var pinned = pin ? queues : [];
+    var flowing = pin ? list.filter(function (item) { return !item.queue; }) : list;
+    var pages = greedy(pinned, flowing, flowing.length);
+    if (pages.length > 1) {
+      var even = greedy(pinned, flowing, Math.ceil(flowing.length / pages.length));
+      if (even.length === pages.length) pages = even;
+    }
+    return pages;
   }
 
   function apply() {

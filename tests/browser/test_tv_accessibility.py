@@ -52,6 +52,8 @@ def test_states_stay_apart_for_colour_blind_eyes_and_each_has_its_own_icon(
 ) -> None:
     _centre, page = _tv(asgi_server, browser, start_sim)
     audit = page.evaluate(AUDIT, STATES)
+    closest = "; ".join(f"{where} {d:.1f}" for d, where in audit["distances"][:4])
+    print(f"\nclosest pairs (CIEDE2000): {closest}")  # noqa: T201 - for the record (-s)
     too_close = [f"{where}: ΔE00 {d:.1f}" for d, where in audit["distances"] if d < MIN_DELTA_E]
     assert too_close == []
 

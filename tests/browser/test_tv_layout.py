@@ -131,10 +131,13 @@ def _check_every_size(browser: Any, url: str, centre: Centre, name: str) -> list
         queues_seen = {q for screen in rotation for q in screen["queues"]}
         if queues_seen != set(rotation[0]["all_queues"]):
             failures.append(f"{where}: a queue is never on screen in one rotation")
+        figure_px = min(screen["figure_px"] for screen in rotation)
+        agent_px = min(screen["agent_px"] for screen in rotation)
         figures.append(
             f"{width}x{height}: {rotation[0]['density']}, {len(rotation)} page(s) of"
             f" {[len(s['agents']) for s in rotation]} agents, figures"
-            f" {rotation[0]['figure_px']:.1f} px ({rotation[0]['figure_px'] / height:.1%})"
+            f" {figure_px:.1f} px ({figure_px / height:.1%}), agent text {agent_px:.1f} px"
+            f" ({agent_px / height:.1%})"
         )
         page.context.close()
     print(f"\n{name}: " + "; ".join(figures))  # noqa: T201 - the figures, for the record (-s)
