@@ -172,6 +172,15 @@
     }
   }
 
+  // How much of the board's height what it shows takes (scrollHeight is never below the box).
+  function used() {
+    var top = board.getBoundingClientRect().top, bottom = top;
+    var sections = board.querySelectorAll(".account");
+    for (var i = 0; i < sections.length; i++) {
+      if (sections[i].getClientRects().length) bottom = Math.max(bottom, sections[i].getBoundingClientRect().bottom);
+    }
+    return bottom - top;
+  }
   // Each page takes as many items, in board order, as fit (found by bisection), at most cap.
   function greedy(pinned, flowing, cap) {
     var result = [], start = 0;
@@ -192,7 +201,7 @@
   function paginate(list) {
     var queues = list.filter(function (item) { return item.queue; });
     show(keysOf(queues));
-    var pin = fits() && board.scrollHeight <= board.clientHeight * PINNED_SHARE;
+    var pin = fits() && used() <= board.clientHeight * PINNED_SHARE;
     var pinned = pin ? queues : [];
     var flowing = pin ? list.filter(function (item) { return !item.queue; }) : list;
     var pages = greedy(pinned, flowing, flowing.length);
