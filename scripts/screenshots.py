@@ -1,4 +1,5 @@
-"""Take the README's screenshots from a running demo (``manage.py demo``).
+"""Take the README's screenshots from a running demo (``manage.py demo``), and print how
+the TV lays itself out at each screen size (ADR 015).
 
 Usage: .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000] [TV-URL]
 """
@@ -12,6 +13,29 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# The TV at the screens it hangs on: tv.png is 1080p, the README's.
+TV_SIZES = {
+    "tv-1366x768.png": (1366, 768),
+    "tv.png": (1920, 1080),
+    "tv-3840x2160.png": (3840, 2160),
+    "tv-portrait-1080x1920.png": (1080, 1920),
+}
+# What the TV shows at a screen size: overflow, the smallest figure and agent text, pages.
+LAYOUT = """() => {
+  const root = document.documentElement, px = (selector) => Math.min(...Array.from(
+    document.querySelectorAll(selector)).filter((el) => el.getClientRects().length)
+    .map((el) => parseFloat(getComputedStyle(el).fontSize)));
+  const indicator = document.getElementById("page-indicator");
+  return {
+    overflow: [root.scrollWidth - innerWidth, root.scrollHeight - innerHeight],
+    figure: px(".figures dd"), agent: px(".agent-name, .agent-status"),
+    density: document.body.dataset.density,
+    page: indicator.hidden ? "1 / 1" : indicator.textContent,
+    shown: Array.from(document.querySelectorAll(".agent-tile"))
+      .filter((el) => el.getClientRects().length).length,
+    agents: document.querySelectorAll(".agent-tile").length,
+  };
+}"""
 
 
 def _login(browser: Any, base_url: str, user: str, **context: Any) -> Any:
@@ -56,13 +80,34 @@ def main(base_url: str, tv_url: str | None) -> None:
         admin.wait_for_selector("table.matrix")
         admin.screenshot(path=OUT / "membership.png")
 
+        small = {"viewport": {"width": 1366, "height": 768}}
+        laptop = _login(browser, base_url, "supervisor", **small)
+        for name in ("board", "console"):
+            laptop.goto(f"{base_url}/{name}/")
+            laptop.wait_for_selector("#connection[data-state=open]")
+            laptop.wait_for_timeout(1000)
+            laptop.screenshot(path=OUT / f"{name}-1366x768.png", full_page=True)
+
         if tv_url:
-            tv = browser.new_page(**full_hd)
-            tv.goto(tv_url)
-            tv.wait_for_selector("#connection[data-state=open]")
-            tv.wait_for_timeout(2000)
-            tv.screenshot(path=OUT / "tv.png")
+            for filename, (width, height) in TV_SIZES.items():
+                tv = browser.new_page(viewport={"width": width, "height": height})
+                tv.goto(tv_url)
+                tv.wait_for_selector("#connection[data-state=open]")
+                tv.wait_for_timeout(2000)
+                tv.screenshot(path=OUT / filename)
+                _report(width, height, tv.evaluate(LAYOUT))
+                tv.close()
         browser.close()
+
+
+def _report(width: int, height: int, shown: dict[str, Any]) -> None:
+    sys.stdout.write(
+        f"TV {width}x{height}: overflow {shown['overflow'][0]}x{shown['overflow'][1]} px,"
+        f" {shown['density']}, figures {shown['figure']:.1f} px"
+        f" ({shown['figure'] / height:.1%} of the height), agent text {shown['agent']:.1f} px"
+        f" ({shown['agent'] / height:.1%}), page {shown['page']}:"
+        f" {shown['shown']} of {shown['agents']} agents\n"
+    )
 
 
 if __name__ == "__main__":

@@ -6,12 +6,16 @@
 //   a server or proxy may close with 1000), with jittered back-off;
 // - "time in state" counters that tick here, from server "since" times corrected for the
 //   difference between this screen's clock and the server's;
+// - each account's data age, from its last successful poll, ticking here on the server's clock;
 // - the console's action panel, error replies shown in place, the alarm sound on a TV.
 (function () {
   "use strict";
   var lastSeq = {};
   var lastHeard = {}; // account -> Date.now() of its last marker (change or heartbeat)
   var silenceMs = 15000; // the server says how long in its full state (data-silence-ms)
+  var beatMs = 5000; // and how often a quiet account's heartbeat comes (data-beat-ms)
+  var heard = []; // the markers of the message being swapped in
+  var successAt = {}; // account -> server epoch ms of its last successful poll we know of
   var clockSkewMs = 0;
   var currentSocket = null;
   var retries = 0;
@@ -37,6 +41,7 @@
         resync: el.hasAttribute("data-resync"),
         beat: el.hasAttribute("data-beat"),
         silenceMs: parseInt(el.dataset.silenceMs, 10),
+        beatMs: parseInt(el.dataset.beatMs, 10),
         now: Number(el.dataset.now), // the server's clock, epoch milliseconds
       };
     });
@@ -68,11 +73,13 @@
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     var message = evt.detail.message;
     var found = markers(message);
+    heard = found;
     for (var i = 0; i < found.length; i++) {
       var m = found[i];
       var last = lastSeq[m.account];
       if (!isNaN(m.now)) clockSkewMs = m.now - Date.now();
       if (!isNaN(m.silenceMs)) silenceMs = m.silenceMs;
+      if (!isNaN(m.beatMs)) beatMs = m.beatMs;
       lastHeard[m.account] = Date.now();
       if (m.beat) {
         // "Alive, nothing changed": only a number ahead of ours means we missed something.
@@ -163,8 +170,13 @@
     var els = document.querySelectorAll("time[data-since]");
     for (var i = 0; i < els.length; i++) {
       var since = Date.parse(els[i].dataset.since);
-      if (!isNaN(since)) els[i].textContent = duration((now - since) / 1000);
+      if (isNaN(since)) continue;
+      var seconds = (now - since) / 1000;
+      // A queue's longest wait past an hour needs no seconds (and keeps its tile's width).
+      var long = seconds >= 3600 && els[i].classList.contains("longest-wait");
+      els[i].textContent = long ? Math.floor(seconds / 3600) + " h" : duration(seconds);
     }
+    tickAges(now);
   }
   // A screen that has heard nothing about an account for a while says so, whatever the
   // cause (socket down, Redis down, no worker polling): a wall board must not freeze silently.
@@ -178,11 +190,48 @@
         banners[i].querySelector("time").textContent =
           pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds());
       }
-      banners[i].hidden = !silent;
+      if (banners[i].hidden === silent) banners[i].hidden = !silent; // only a change (tv.js watches it)
     }
   }
+  // Every marker but the full state's is sent by the poll that just ended: one that leaves
+  // its account not stale (the status in the same message says so) dates a successful poll.
+  // A quiet account is heard from only every heartbeat, so "amber" waits for two of the
+  // longer of the poll interval and the heartbeat (ADR 015).
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    heard.forEach(function (m) {
+      var status = document.getElementById("status-" + m.account);
+      if (m.full || isNaN(m.now) || !status || status.dataset.stale !== "0") return;
+      successAt[m.account] = Math.max(successAt[m.account] || 0, m.now);
+    });
+    heard = [];
+  });
+  function ageText(seconds) {
+    if (seconds < 120) return seconds + " s";
+    if (seconds < 7200) return Math.floor(seconds / 60) + " min";
+    return Math.floor(seconds / 3600) + " h";
+  }
+  function tickAges(now) {
+    var els = document.querySelectorAll(".account-status[data-success]");
+    for (var i = 0; i < els.length; i++) {
+      var status = els[i], age = status.querySelector(".data-age");
+      var account = status.id.slice("status-".length);
+      var rendered = Date.parse(status.dataset.success);
+      var success = Math.max(isNaN(rendered) ? 0 : rendered, successAt[account] || 0);
+      if (!age || !success) continue;
+      var seconds = Math.max(0, Math.floor((now - success) / 1000));
+      var interval = Math.max(parseFloat(status.dataset.intervalS) * 1000 || 0, beatMs);
+      age.textContent = age.dataset.format.replace("{age}", ageText(seconds));
+      age.classList.toggle("old", seconds * 1000 > 2 * interval);
+    }
+  }
+
   setInterval(tick, 1000);
   setInterval(checkSilence, 1000);
-  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("DOMContentLoaded", function () {
+    // Until the socket brings a marker, the page's own says what the server's clock read.
+    var marker = document.querySelector(".seq[data-now]");
+    if (marker && !isNaN(Number(marker.dataset.now))) clockSkewMs = Number(marker.dataset.now) - Date.now();
+    tick();
+  });
   document.addEventListener("htmx:wsAfterMessage", tick);
 })();

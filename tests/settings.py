@@ -29,6 +29,11 @@ if SERVICES:
 # Several test runs may share this machine's PostgreSQL and Redis at once: each run gets
 # its own test database and channel prefix (inherited by the web server it starts).
 os.environ.setdefault("CHANNEL_PREFIX", f"test{os.getpid()}")
+# pytest-xdist's workers inherit the controller's environment; each takes a prefix of its
+# own (and so a database of its own).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and not os.environ["CHANNEL_PREFIX"].endswith(_worker):
+    os.environ["CHANNEL_PREFIX"] += _worker
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls around it are

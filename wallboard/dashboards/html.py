@@ -103,12 +103,14 @@ def seq_marker(
     milliseconds (the screen corrects its "time in state" counters by it).
 
     A ``beat`` marker says only "the poller is alive, nothing changed"; the full state tells
-    the page after how long without any marker it must say its figures are not live.
+    the page after how long without any marker it must say its figures are not live, and how
+    often a quiet account is heard from at most (its data age turns amber past two of those).
     """
     flags = (" data-full" if full else "") + (" data-resync" if resync else "")
     flags += " data-beat" if beat else ""
     if full:
-        flags += f' data-silence-ms="{settings.LIVE_HEARTBEAT_S * 3000}"'
+        beat_ms = settings.LIVE_HEARTBEAT_S * 1000
+        flags += f' data-silence-ms="{beat_ms * 3}" data-beat-ms="{beat_ms}"'
     clock = f' data-now="{round(now.timestamp() * 1000)}"' if now else ""
     return SafeString(
         f'<div id="seq-{account_pk}" class="seq" data-seq="{seq}"{flags}{clock}'

@@ -1,0 +1,1 @@
+() => { const i = document.getElementById('page-indicator'); return i.hidden ? '1 / 1' : i.textContent; }
