@@ -61,12 +61,22 @@ class RuleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Rule
-        fields = ["name", "enabled", "channel", "url", "recipients", *EVENT_FIELDS, "queues"]
-        fields.append("language")
-        widgets = {"recipients": forms.Textarea(attrs={"rows": 3, "cols": 50})}
+        fields = [
+            "name",
+            "enabled",
+            "channel",
+            "url",
+            "recipients",
+            *EVENT_FIELDS,
+            "queues",
+            "language",
+        ]
+        widgets = {"recipients": forms.TextInput(attrs={"size": 60})}
 
     def __init__(self, *args: Any, board: Board | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The secret beside the URL it signs for.
+        self.order_fields(["board", "name", "enabled", "channel", "url", "secret", "recipients"])
         self.board = board
         self.fields["queues"].queryset = board_queues(board)  # type: ignore[attr-defined]
         # Set by save() when it made up a webhook's secret: shown to the person once.

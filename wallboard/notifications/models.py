@@ -77,7 +77,7 @@ class Rule(models.Model):
     recipients = models.TextField(
         _("recipients"),
         blank=True,
-        help_text=_("E-mail: the addresses, one per line or separated by commas."),
+        help_text=_("E-mail: the addresses, separated by commas."),
     )
     secret = EncryptedTextField(
         _("signing secret"),
@@ -99,6 +99,9 @@ class Rule(models.Model):
 
     def listens_to(self, event: Event) -> bool:
         return bool(getattr(self, f"on_{event.value}"))
+
+    def event_labels(self) -> list[str]:
+        return [str(event.label) for event in Event if self.listens_to(event)]
 
     @property
     def rising_events(self) -> set[Event]:

@@ -39,7 +39,10 @@ _queued = threading.Event()
 def notify(changed: dict[int, list[Alert]]) -> int:
     """The pipeline's step: queue what the changed alert levels call for, and have it sent
     now rather than at the next drain. The number of deliveries queued."""
-    created = queue_deliveries(alert for alerts in changed.values() for alert in alerts)
+    alerts = [alert for board_alerts in changed.values() for alert in board_alerts]
+    if not alerts:
+        return 0  # most polls: no shown level moved, so not even a transaction
+    created = queue_deliveries(alerts)
     if created:
         request_sending()
     return len(created)
