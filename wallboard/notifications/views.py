@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,20 +53,14 @@ def _refuse(request: HttpRequest) -> HttpResponse | None:
 def index(request: HttpRequest) -> HttpResponse:
     if (refused := _refuse(request)) is not None:
         return refused
-    rules = Rule.objects.prefetch_related("queues")
+    latest = Delivery.objects.filter(rule=OuterRef("pk")).order_by("-created_at", "-pk")
+    rules = Rule.objects.prefetch_related("queues").annotate(
+        last_status=Subquery(latest.values("status")[:1])
+    )
     boards = boards_for(request.user).prefetch_related(
         Prefetch("notification_rules", queryset=rules), "accounts"
     )
-    failed = set(
-        Delivery.objects.filter(board__in=boards, status=Status.FAILED).values_list(
-            "rule_id", flat=True
-        )
-    )
-    return render(
-        request,
-        "notifications/index.html",
-        _context(request, boards=boards, failed_rules=failed),
-    )
+    return render(request, "notifications/index.html", _context(request, boards=boards))
 
 
 def _edit(request: HttpRequest, board: Board, rule: Rule) -> HttpResponse:

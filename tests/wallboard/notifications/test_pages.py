@@ -186,3 +186,19 @@ def test_the_admin_refuses_the_same_bad_input(wall: Wall) -> None:
     response = admin.post("/admin/notifications/rule/add/", {**data, "url": WEBHOOK["url"]})
     assert response.status_code == 302
     assert Rule.objects.get().secret
+
+
+def test_the_rules_page_says_when_a_rules_last_delivery_failed(
+    wall: Wall, supervisor: Client, receiver: Receiver
+) -> None:
+    receiver.replies = [410]
+    wall.rule(Channel.SLACK, url=receiver.url, name="Archived channel")
+    wall.waiting(5, at_s=0)
+    send_due()
+    page = supervisor.get("/notifications/").text
+    assert "the last delivery failed" in page
+    assert f"/notifications/boards/{wall.board.pk}/deliveries/?status=failed" in page
+    wall.waiting(0, at_s=10)
+    wall.waiting(0, at_s=45)  # recovered: delivered this time
+    send_due()
+    assert "the last delivery failed" not in supervisor.get("/notifications/").text
