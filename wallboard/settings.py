@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wallboard.accounts",
     "wallboard.actions",
     "wallboard.reports",
+    "wallboard.notifications",
     "wallboard.wiring",
 ]
 
@@ -169,6 +170,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Batched deletes of history past retention (docs/decisions/020-history-retention.md).
     "prune-history": {"task": "wallboard.prune_history", "schedule": 3600.0},
+    # Notification deliveries that are due: retries (a poll that queues one also sends it).
+    "send-notifications": {
+        "task": "wallboard.send_notifications",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
 }
 
 # Polling: the default interval, the back-off cap, and how long a claimed poll may run before
@@ -190,6 +197,37 @@ if HISTORY_RETENTION_DAYS < 1 or QUEUE_SAMPLE_MIN_SPACING_S < 0 or HISTORY_PRUNE
 
 # A board's alert level falls only after the lower level has held this long (no flapping).
 ALERT_COOLDOWN_S = envint("ALERT_COOLDOWN_S", 30)
+
+# -- Notifications (docs/decisions/026-notifications.md) -------------------------------------
+# E-mail goes through Django's SMTP backend with these; DEFAULT_FROM_EMAIL is the sender.
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set EMAIL_USE_TLS (STARTTLS, usually port 587) or EMAIL_USE_SSL (port 465), not both"
+    )
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "wallboard@localhost") or "wallboard@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A delivery that fails is tried again after NOTIFY_RETRY_BASE_S, then twice as long each
+# time up to NOTIFY_RETRY_MAX_S, NOTIFY_MAX_ATTEMPTS times in all; each HTTP attempt waits
+# at most NOTIFY_TIMEOUT_S for the receiver.
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_S = envint("NOTIFY_RETRY_BASE_S", 10)
+NOTIFY_RETRY_MAX_S = envint("NOTIFY_RETRY_MAX_S", 600)
+NOTIFY_TIMEOUT_S = envint("NOTIFY_TIMEOUT_S", 10)
+# A sender that claimed a delivery and died gives it up after this long.
+NOTIFY_LEASE_S = envint("NOTIFY_LEASE_S", 60)
+if NOTIFY_MAX_ATTEMPTS < 1 or NOTIFY_RETRY_BASE_S < 1 or NOTIFY_TIMEOUT_S < 1:
+    raise ImproperlyConfigured(
+        "NOTIFY_MAX_ATTEMPTS, NOTIFY_RETRY_BASE_S and NOTIFY_TIMEOUT_S must be ≥ 1"
+    )
+if NOTIFY_LEASE_S <= NOTIFY_TIMEOUT_S + EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("NOTIFY_LEASE_S must exceed NOTIFY_TIMEOUT_S + EMAIL_TIMEOUT")
 
 # How long a new TV link works before an admin must renew it.
 TV_LINK_DAYS = envint("TV_LINK_DAYS", 365)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from providers.base import Provider
 from wallboard.dashboards.alerts import evaluate_account
+from wallboard.dashboards.models import Alert
 from wallboard.live.publish import publish_account, publish_alerts, publish_heartbeat
 from wallboard.monitoring.hooks import Committed
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import PollResult, poll_once
 from wallboard.monitoring.scheduler import EmbeddedScheduler
+from wallboard.notifications.sender import DeliverySender, notify
 
 log = logging.getLogger("wallboard.wiring")
 
@@ -23,8 +26,24 @@ def _push(event: Committed) -> None:
         publish_heartbeat(event.account_pk, event.seq)
 
 
+Changed = dict[int, list[Alert]]
+T = TypeVar("T")
+
+# Who hears of the alert levels a poll changed: the board's screens, and the notification
+# rules (by webhook, e-mail, Slack, Teams). The levels are evaluated once for both.
+ALERT_STEPS: tuple[Callable[[Changed], object], ...] = (publish_alerts, notify)
+
+
+def _run_isolated(steps: tuple[Callable[[T], object], ...], value: T, account_pk: int) -> None:
+    for step in steps:
+        try:
+            step(value)
+        except Exception:
+            log.exception("%s after a change of account %s failed", step.__name__, account_pk)
+
+
 def _alerts(event: Committed) -> None:
-    publish_alerts(evaluate_account(event.account_pk))
+    _run_isolated(ALERT_STEPS, evaluate_account(event.account_pk), event.account_pk)
 
 
 STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts)
@@ -32,12 +51,9 @@ STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts)
 
 def after_commit(event: Committed) -> None:
     """The product's hook: each step runs whatever the others did (a failed push must not
-    keep a board's alarm from being evaluated); a failing step is a bug, logged."""
-    for step in STEPS:
-        try:
-            step(event)
-        except Exception:
-            log.exception("%s after a change of account %s failed", step.__name__, event.account_pk)
+    keep a board's alarm from being evaluated, nor Redis down keep an e-mail from being
+    queued); a failing step is a bug, logged."""
+    _run_isolated(STEPS, event, event.account_pk)
 
 
 def poll(account: ProviderAccount, *, provider: Provider | None = None) -> PollResult:
@@ -45,6 +61,24 @@ def poll(account: ProviderAccount, *, provider: Provider | None = None) -> PollR
     return poll_once(account, on_commit=after_commit, provider=provider)
 
 
-def embedded_scheduler(*, tick_s: float = 0.2, workers: int = 4) -> EmbeddedScheduler:
+class Embedded:
+    """What Celery beat and workers do, in threads of this process (embedded mode, tests):
+    the polls with the product's hook, and the notification deliveries they queue."""
+
+    def __init__(self, *, tick_s: float, workers: int) -> None:
+        self.polls = EmbeddedScheduler(on_commit=after_commit, tick_s=tick_s, workers=workers)
+        self.deliveries = DeliverySender()
+
+    def start(self) -> Embedded:
+        self.polls.start()
+        self.deliveries.start()
+        return self
+
+    def stop(self) -> None:
+        self.polls.stop()
+        self.deliveries.stop()
+
+
+def embedded_scheduler(*, tick_s: float = 0.2, workers: int = 4) -> Embedded:
     """The in-process scheduler (embedded mode, tests) with the product's hook."""
-    return EmbeddedScheduler(on_commit=after_commit, tick_s=tick_s, workers=workers)
+    return Embedded(tick_s=tick_s, workers=workers)

@@ -111,4 +111,9 @@ def test_a_value_no_key_can_read_stops_the_rotation_and_changes_nothing() -> Non
 
 def test_the_command_finds_every_encrypted_field() -> None:
     found = {f"{model._meta.label}.{field.name}" for model, field in encrypted_fields()}
-    assert found == {"monitoring.ProviderAccount.secrets", "monitoring.Agent.pin"}
+    assert found == {
+        "monitoring.ProviderAccount.secrets",
+        "monitoring.Agent.pin",
+        "notifications.Rule.url",
+        "notifications.Rule.secret",
+    }

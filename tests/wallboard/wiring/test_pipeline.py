@@ -32,3 +32,28 @@ def test_a_failing_step_is_logged_and_the_others_still_run(
 
 def test_the_product_pushes_then_evaluates_alerts() -> None:
     assert [step.__name__ for step in pipeline.STEPS] == ["_push", "_alerts"]
+
+
+def test_alerts_are_evaluated_once_for_the_screens_and_the_notifications(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert [step.__name__ for step in pipeline.ALERT_STEPS] == ["publish_alerts", "notify"]
+    evaluated: list[int] = []
+    told: list[object] = []
+    changed = {7: []}
+
+    def evaluate(account_pk: int) -> object:
+        evaluated.append(account_pk)
+        return changed
+
+    def publish_alerts(value: object) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(pipeline, "evaluate_account", evaluate)
+    monkeypatch.setattr(pipeline, "ALERT_STEPS", (publish_alerts, told.append))
+    with caplog.at_level(logging.ERROR, "wallboard.wiring"):
+        pipeline.after_commit(EVENT)
+    # The screens could not be told; the notifications still are, of the same evaluation.
+    assert evaluated == [1]
+    assert told == [changed]
+    assert "publish_alerts after a change of account 1 failed" in caplog.text
