@@ -21,6 +21,7 @@ from providers.errors import (
     ProviderUnavailableError,
     UnsupportedActionError,
 )
+from wallboard import metrics
 from wallboard.accounts.access import can_act, role_of
 from wallboard.accounts.models import Profile
 from wallboard.actions.models import AuditEntry
@@ -138,6 +139,9 @@ def perform(
 
 
 def _finish(audit: AuditEntry, outcome: Outcome) -> Outcome:
+    action = audit.action if audit.action in ACTIONS else "unknown"
+    vendor = audit.account.vendor if audit.account else ""
+    metrics.ACTIONS.labels(vendor, action, str(outcome.status.value)).inc()
     audit.ok = outcome.ok
     audit.error = "" if outcome.ok else outcome.message
     audit.created_at = timezone.now()

@@ -19,6 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.utils import translation
 
+from wallboard import metrics
 from wallboard.accounts.access import linked_agent, visible_accounts
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
@@ -46,6 +47,8 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
     """Common plumbing: the groups this socket joined, forwarding, closing on demand."""
 
     groups_joined: list[str]
+    audience: str  # wallboard_sockets_open's label
+    counted = False
     closing: asyncio.Task[None] | None = None
     window_start = 0.0
     window_messages = 0
@@ -94,7 +97,15 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        metrics.SOCKETS_OPEN.labels(self.audience).inc()
+        self.counted = True
+
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            metrics.SOCKETS_OPEN.labels(self.audience).dec()
         await self.leave()
         if self.closing is not None:
             self.closing.cancel()
@@ -191,6 +202,8 @@ def _own_tiles(agents: list[Agent], language: str) -> str:
 class BoardConsumer(_FragmentsConsumer):
     """A signed-in person watching the board or the console."""
 
+    audience = "board"
+
     async def connect(self) -> None:
         self.groups_joined = []
         user = self.scope.get("user")
@@ -209,6 +222,8 @@ class BoardConsumer(_FragmentsConsumer):
 
 class TvConsumer(_FragmentsConsumer):
     """A wall screen opened through a TV link: no login, read-only, revocable."""
+
+    audience = "tv"
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -234,6 +249,8 @@ def _own_agents(user: Any) -> list[Agent]:
 
 class AgentPanelConsumer(_FragmentsConsumer):
     """An agent's own panel: only their own tile(s)."""
+
+    audience = "agent"
 
     async def connect(self) -> None:
         self.groups_joined = []
