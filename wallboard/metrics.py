@@ -125,6 +125,9 @@ if MULTIPROC_DIR:
     # Chosen before any instrument exists: each value looks its file up by this identity,
     # and starts a new file when it changes (after a fork).
     values.ValueClass = values.MultiProcessValue(lambda: _identity)  # type: ignore[no-untyped-call]
+else:
+    # The library takes a variable set to "" for multiprocess mode into the working directory.
+    values.ValueClass = values.MutexValue
 
 
 # This process's instruments. In multiprocess mode they only write their files; a scrape
