@@ -21,7 +21,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from wallboard import metrics
-from wallboard.dashboards.models import Alert, Board
+from wallboard.dashboards.models import Alert, Board, Level
 from wallboard.monitoring import heartbeat
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.health import dependencies
@@ -106,11 +106,15 @@ class StateCollector(Collector):
             boards.add_metric([str(pk), name], 1)
         levels = GaugeMetricFamily(
             "wallboard_alert_level",
-            "The level each board shows: 0 OK, 1 warning, 2 alarm; per queue, and with "
-            'queue="" for the account itself (2 while it is stale).',
+            "The level a board shows where it is not OK: 1 warning, 2 alarm; per queue, and "
+            'with queue="" for the account itself (2 while it is stale).',
             labels=["board", "account", "queue"],
         )
-        rows = Alert.objects.values_list("board_id", "account_id", "queue_id", "level")
+        # OK slots are left out: a wall of a hundred queues on ten boards would otherwise
+        # be thousands of series of zeros.
+        rows = Alert.objects.filter(level__gt=Level.OK).values_list(
+            "board_id", "account_id", "queue_id", "level"
+        )
         for board, account, queue, level in rows:
             levels.add_metric(
                 [str(board), str(account), "" if queue is None else str(queue)], level

@@ -4,10 +4,14 @@ scrape time: data age, staleness, overdue polls, the levels the boards show."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.conftest import Sim, make_account
 from wallboard import metrics
 from wallboard.dashboards.models import Board, Level
+from wallboard.monitoring import heartbeat
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.pipeline import poll
 
@@ -105,3 +110,32 @@ def test_a_disabled_account_is_not_reported(daktela_sim: Sim, settings: Any) -> 
     account = make_account(daktela_sim, enabled=False)
     scraped = _scrape()
     assert not any(dict(labels).get("account") == str(account.pk) for _, labels in scraped)
+
+
+DASHBOARD = Path(settings.BASE_DIR) / "docs" / "grafana-dashboard.json"
+
+
+def test_the_grafana_dashboard_asks_only_for_what_metrics_answers(daktela_sim: Sim) -> None:
+    account = make_account(daktela_sim)
+    Board.objects.create(name="wall").accounts.set([account])
+    assert poll(account).ok
+    heartbeat._stamped_at = -heartbeat.EVERY_S
+    heartbeat.stamp()
+    response = Client().get("/metrics")
+    exported = {family.name for family in text_string_to_metric_families(response.content.decode())}
+
+    dashboard = json.loads(DASHBOARD.read_text())
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    exprs = [target["expr"] for panel in panels for target in panel["targets"]]
+    asked = {
+        re.sub(r"_(bucket|sum|count|total)$", "", name)
+        for expr in exprs
+        for name in re.findall(r"\bwallboard_\w+", expr)
+    }
+    assert asked <= exported, asked - exported
+    assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
+    assert dashboard["schemaVersion"] >= 38  # Grafana 10
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    assert all(p["datasource"]["uid"] == "${datasource}" for p in panels)
