@@ -12,6 +12,8 @@ COPY locale ./locale
 # collectstatic needs settings that parse, not real secrets.
 RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build FIELD_ENCRYPTION_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHkh \
     sh -c "python manage.py collectstatic --noinput && python manage.py compile_catalogs"
+# PROMETHEUS_MULTIPROC_DIR of docker-compose.yml (a volume shared by the app's containers).
+RUN mkdir -p /run/wallboard/metrics && chown nobody /run/wallboard/metrics
 USER nobody
 EXPOSE 8000
 # uvicorn (ADR 012). Pages never send more than 64 KiB over a socket; a stop waits at most

@@ -12,7 +12,9 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_task_publish
+from celery.signals import after_task_publish, worker_process_shutdown
+
+from wallboard import metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
 
@@ -56,3 +58,7 @@ class BrokerOutageFilter(logging.Filter):
 broker_outage = BrokerOutageFilter()
 beat_log.addFilter(broker_outage)
 after_task_publish.connect(broker_outage.sent, weak=False)
+
+
+# A pool child that ends takes its live gauges with it (the multiprocess metrics, ADR 024).
+worker_process_shutdown.connect(lambda **_: metrics.end_process(), weak=False)

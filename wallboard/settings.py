@@ -11,6 +11,7 @@ import warnings
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -81,6 +82,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before anything else: probes and scrapers
+    # reach a process by its address, over plain HTTP, with no session (ADR 024).
+    "wallboard.wiring.probes.probes",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +122,9 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request (and /readyz) in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
@@ -145,8 +152,11 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # Celery's queues and replies under the same prefix: two installations on one Redis
+    # never take each other's tasks.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
     # The rate-limit counters: shared by every web process.
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -156,7 +166,20 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if EMBEDDED:
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    else:
+        # One process on PostgreSQL: the rate limits and the scheduler's heartbeat live in a
+        # table (created by migrate), so `manage.py` commands see them too and a restart
+        # keeps them.
+        CACHES = {
+            "default": {
+                "BACKEND": "wallboard.cache.AtomicDatabaseCache",
+                "LOCATION": "wallboard_cache",
+                "KEY_PREFIX": REDIS_PREFIX,
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            }
+        }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
@@ -194,6 +217,14 @@ if HISTORY_RETENTION_DAYS < 1 or QUEUE_SAMPLE_MIN_SPACING_S < 0 or HISTORY_PRUNE
     raise ImproperlyConfigured(
         "HISTORY_RETENTION_DAYS and HISTORY_PRUNE_BATCH must be ≥ 1, QUEUE_SAMPLE_MIN_SPACING_S ≥ 0"
     )
+
+# -- Operations (ADR 024) ---------------------------------------------------------------------
+# /metrics needs "Authorization: Bearer <METRICS_TOKEN>" when it is set. With
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) every process writes its
+# figures there and /metrics adds them up; it must be one directory for all the processes of
+# a host (web, worker, beat, watch), emptied when they all start afresh.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
 
 # A board's alert level falls only after the lower level has held this long (no flapping).
 ALERT_COOLDOWN_S = envint("ALERT_COOLDOWN_S", 30)

@@ -38,6 +38,10 @@ class PostgresFaultProxy:
         self._thread.join(timeout=5)
         self._loop.close()
 
+    def outage(self, seconds: float) -> None:
+        """Drop every connection now and refuse new ones for ``seconds``."""
+        self._call(self._begin_outage(seconds))
+
     def outage_on(self, statement: bytes, seconds: float) -> None:
         """When a client next sends ``statement``: drop every connection (that statement
         never reaches the server) and refuse new ones for ``seconds``."""

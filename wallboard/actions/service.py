@@ -21,6 +21,7 @@ from providers.errors import (
     ProviderUnavailableError,
     UnsupportedActionError,
 )
+from wallboard import metrics
 from wallboard.accounts.access import Scope
 from wallboard.accounts.models import Profile
 from wallboard.actions.models import AuditEntry
@@ -72,7 +73,7 @@ def perform(
     """
     spec: ActionSpec | None = ACTIONS.get(action)
     if spec is None:
-        return Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action."))
+        return unknown_action(account)
     scope = scope or Scope.of(user)
     audit = AuditEntry(
         user_id=user.pk,
@@ -127,7 +128,21 @@ def perform(
         provider.close()
 
 
+def unknown_action(account: ProviderAccount) -> Outcome:
+    """A name that is not one of ``ACTIONS``: a 404, counted, and no audit entry."""
+    outcome = Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action."))
+    _count(account.vendor, "unknown", outcome)
+    return outcome
+
+
+def _count(vendor: str, action: str, outcome: Outcome) -> None:
+    """Action names come from the URL: only known ones become label values."""
+    known = action if action in ACTIONS else "unknown"
+    metrics.ACTIONS.labels(vendor, known, str(outcome.status.value)).inc()
+
+
 def _finish(audit: AuditEntry, outcome: Outcome) -> Outcome:
+    _count(audit.account.vendor if audit.account else "", audit.action, outcome)
     audit.ok = outcome.ok
     audit.error = "" if outcome.ok else outcome.message
     audit.created_at = timezone.now()

@@ -16,7 +16,7 @@ from django_ratelimit.core import get_usage
 from wallboard.accounts.access import Scope, scope_for
 from wallboard.accounts.models import Role
 from wallboard.actions.models import AuditEntry
-from wallboard.actions.service import Outcome, perform
+from wallboard.actions.service import Outcome, perform, unknown_action
 from wallboard.actions.specs import ACTIONS
 from wallboard.monitoring.ids import parse_id
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
@@ -37,8 +37,7 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     if not scope.sees_account(account):
         return HttpResponseForbidden(_("You are not allowed to act on this account."))
     if action not in ACTIONS:
-        outcome = Outcome(False, HTTPStatus.NOT_FOUND, _("Unknown action."))
-        return _feedback(request, outcome, account)
+        return _feedback(request, unknown_action(account), account)
     usage = get_usage(
         request, group="actions", key="user", rate=settings.ACTION_RATE_LIMIT, increment=True
     )

@@ -19,7 +19,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone, translation
+from redis.exceptions import RedisError
 
+from wallboard import metrics
 from wallboard.accounts.access import Scope, linked_agent, visible_accounts
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
@@ -55,6 +57,8 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
     """Common plumbing: the groups this socket joined, forwarding, closing on demand."""
 
     groups_joined: list[str]
+    audience: str  # wallboard_sockets_open's label
+    counted = False
     closing: asyncio.Task[None] | None = None
     window_start = 0.0
     window_messages = 0
@@ -108,7 +112,15 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        metrics.SOCKETS_OPEN.labels(self.audience).inc()
+        self.counted = True
+
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            metrics.SOCKETS_OPEN.labels(self.audience).dec()
         await self.leave()
         if self.closing is not None:
             self.closing.cancel()
@@ -124,7 +136,14 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         every web process; past the limit the socket is accepted and closed at once with
         1008 (policy violation), which a page does not come back from any sooner than from
         any other close."""
-        if not await slots().take(key, self.channel_name, limit):
+        try:
+            taken = await slots().take(key, self.channel_name, limit)
+        except (ConnectionError, OSError, RedisError):
+            # Redis unreachable: the channel layer is too, and the page says "Reconnecting";
+            # refusing the socket as well would only keep it dark once Redis is back.
+            log.warning("socket limits not checked, Redis unreachable: %s", key.split(":")[0])
+            return True
+        if not taken:
             log.info("closing a socket past the limit of %s for %s", limit, key.split(":")[0])
             await self.accept()
             await self.close(code=CLOSE_POLICY_VIOLATION)
@@ -257,6 +276,8 @@ def _own_tiles(agents: list[Agent], language: str) -> str:
 class BoardConsumer(_FragmentsConsumer):
     """A signed-in person watching the board or the console."""
 
+    audience = "board"
+
     async def connect(self) -> None:
         self.groups_joined = []
         user = self.scope.get("user")
@@ -275,6 +296,8 @@ class BoardConsumer(_FragmentsConsumer):
 
 class TvConsumer(_FragmentsConsumer):
     """A wall screen opened through a TV link: no login, read-only, revocable."""
+
+    audience = "tv"
 
     async def _expire_after(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -307,6 +330,8 @@ def _own_agents(user: Any) -> list[Agent]:
 
 class AgentPanelConsumer(_FragmentsConsumer):
     """An agent's own panel: only their own tile(s)."""
+
+    audience = "agent"
 
     async def connect(self) -> None:
         self.groups_joined = []

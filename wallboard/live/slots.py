@@ -15,6 +15,9 @@ from typing import Protocol
 
 import redis.asyncio as redis
 from django.conf import settings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 # A slot lapses this long after its last renewal; an open socket renews it every RENEW_S.
 LEASE_S = 180.0
@@ -70,7 +73,10 @@ class RedisSlots:
     """Every web process: a sorted set per key in the shared Redis."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = redis.Redis.from_url(url)
+        # After a Redis restart the pooled connection is dead: one retry reconnects.
+        self._redis = redis.Redis.from_url(
+            url, retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
+        )
         self._prefix = prefix
         self._take = self._redis.register_script(_TAKE)
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
+from wallboard.monitoring import heartbeat
 from wallboard.monitoring.hooks import CommitHook
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import poll_once
@@ -132,6 +133,7 @@ class EmbeddedScheduler:
             try:
                 for account in claim_due_accounts():
                     self._pool.submit(self._poll, account)
+                heartbeat.stamp()
             except Exception:
                 log.exception("scheduler tick failed")
             finally:

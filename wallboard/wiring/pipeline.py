@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from providers.base import Provider
+from wallboard import metrics
 from wallboard.dashboards.alerts import evaluate_account
 from wallboard.dashboards.models import Alert
 from wallboard.live.publish import publish_account, publish_alerts, publish_heartbeat
@@ -21,7 +23,9 @@ log = logging.getLogger("wallboard.wiring")
 
 def _push(event: Committed) -> None:
     if event.changed:
+        started = time.perf_counter()
         publish_account(event.account_pk, event.seq, event.changes, event.status_changed)
+        metrics.PUSH_LATENCY.observe(time.perf_counter() - started)
     else:
         publish_heartbeat(event.account_pk, event.seq)
 
@@ -46,7 +50,20 @@ def _alerts(event: Committed) -> None:
     _run_isolated(ALERT_STEPS, evaluate_account(event.account_pk), event.account_pk)
 
 
-STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts)
+def _metrics(event: Committed) -> None:
+    """Count the poll (ADR 024); what the database holds is read at scrape time."""
+    if event.source != "poll":
+        return
+    account = str(event.account_pk)
+    result = ("partial" if event.error else "ok") if event.ok else "failed"
+    metrics.POLLS.labels(account, event.vendor, result).inc()
+    metrics.POLL_DURATION.labels(event.vendor).observe(event.duration_ms / 1000)
+    if event.error_kind:
+        kind = metrics.error_kind(event.error_kind)
+        metrics.VENDOR_ERRORS.labels(account, event.vendor, kind).inc()
+
+
+STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts, _metrics)
 
 
 def after_commit(event: Committed) -> None:

@@ -12,6 +12,7 @@ from typing import cast
 from celery import shared_task
 from django.conf import settings
 
+from wallboard.monitoring import heartbeat
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.scheduler import (
     DISPATCH_TASK,
@@ -33,7 +34,9 @@ def dispatch_polls() -> int:
 
     with database_outage_logged_once():
         beat_period = cast(float, settings.CELERY_BEAT_SCHEDULE["dispatch-polls"]["schedule"])
-        return dispatch_due(timedelta(seconds=beat_period), send)
+        dispatched = dispatch_due(timedelta(seconds=beat_period), send)
+        heartbeat.stamp()
+        return dispatched
     return 0
 
 

@@ -1,12 +1,12 @@
 """``manage.py demo``: the whole product on one machine with no services.
 
 SQLite, the in-memory channel layer, the embedded poll scheduler and one simulator per
-vendor, all in this process, served by uvicorn (as production is, ADR 012).
+vendor, all in this process, served by uvicorn (as production is, ADR 012) through
+``serve_in_process``, as ``manage.py serve`` is.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,12 +25,11 @@ from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
 from wallboard.accounts.models import AgentLink, Profile, Role
 from wallboard.dashboards.models import Board, TvLink
-from wallboard.live import push
-from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.seed import seed_history
-from wallboard.wiring.pipeline import embedded_scheduler, poll
+from wallboard.wiring.pipeline import poll
+from wallboard.wiring.serving import serve_in_process
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed at start; embedded mode only
 DEMO_USERS = (("admin", True), ("supervisor", False), ("agent1", False))
@@ -72,7 +71,6 @@ class Command(BaseCommand):
         call_command("compile_catalogs", missing_only=True, verbosity=0)
         servers = self._simulators(options)
         self._users()
-        scheduler = embedded_scheduler().start()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Wallboard demo on {url}"))
         self.stdout.write(f"TV link (no login): {url}tv/{self._tv_link().token}/")
@@ -80,9 +78,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in as {users} — password '{DEMO_PASSWORD}'")
         self.stdout.flush()
         try:
-            self._serve(options["host"], options["port"])
+            # Nothing stands in front of the demo: a client's X-Forwarded-For must not pass
+            # for its address (the sign-in lockout counts per address).
+            serve_in_process(options["host"], options["port"], proxy_headers=False)
         finally:
-            scheduler.stop()
             for server in servers:
                 server.stop()
 
@@ -184,33 +183,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"    {days} days of history: {seeded.spans} spans, {seeded.samples} samples"
         )
-
-    def _serve(self, host: str, port: int) -> None:
-        import uvicorn
-        import uvloop
-
-        from wallboard.asgi import application
-
-        server = uvicorn.Server(
-            uvicorn.Config(
-                application,
-                host=host,
-                port=port,
-                http="httptools",
-                ws="websockets-sansio",
-                ws_max_size=MAX_CLIENT_MESSAGE_BYTES,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-                # Nothing stands in front of the demo: a client's X-Forwarded-For must not
-                # pass for its address (the sign-in lockout counts per address).
-                proxy_headers=False,
-                log_level="warning",
-            )
-        )
-
-        async def serve() -> None:
-            # Pushes must run on the server's loop: the in-memory layer's queues live there.
-            push.use_event_loop(asyncio.get_running_loop())
-            await server.serve()
-
-        uvloop.run(serve())
