@@ -114,6 +114,9 @@ class Crowd:
         replies = await self._ask([{"stats": True}] * self.processes)
         return {key: sum(r[key] for r in replies) for key in ("bytes", "closed", "refused")}
 
+    def cpu_s(self) -> float:
+        return sum(process_cpu_s(c.pid) for c in self.clients)
+
     async def close(self) -> None:
         for client in self.clients:
             if client.stdin is not None:
@@ -147,6 +150,7 @@ async def measure_fanout(
     await asyncio.sleep(0.5)  # let the connect burst settle
     before = await crowd.stats()
     cpu_before = servers_cpu_s(crowd.servers)
+    clients_before = crowd.cpu_s()
     latencies: list[float] = []
     missed: set[int] = set()
     for k in range(deltas):
@@ -163,6 +167,7 @@ async def measure_fanout(
                 latencies.append((at - sent) * 1000)
         await asyncio.sleep(0.2)
     server_cpu_s = servers_cpu_s(crowd.servers) - cpu_before
+    client_cpu_s = crowd.cpu_s() - clients_before
     after = await crowd.stats()
     return {
         "clients": crowd.size,
@@ -179,6 +184,8 @@ async def measure_fanout(
         "max_ms": rounded(max(latencies) if latencies else None),
         "mean_ms": rounded(mean(latencies)),
         "server_cpu_ms_per_delta": rounded(server_cpu_s * 1000 / deltas),
+        # The clients' share of the machine: they must not be what is measured.
+        "client_cpu_ms_per_delta": rounded(client_cpu_s * 1000 / deltas),
         "dropped": len(missed) + crowd.refused,
         "closed": after["closed"],
         "load_avg": round(os.getloadavg()[0], 2),

@@ -83,6 +83,8 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
         sizes = results["pipeline"][largest]["bytes"]
         figures["bytes_per_agent_change"] = sizes["bytes_per_agent_change"]
         figures["full_board_bytes"] = sizes["full_board_bytes"]
+        figures["wire_bytes_per_agent_change"] = sizes.get("wire_bytes_per_agent_change")
+        figures["full_board_wire_bytes"] = sizes.get("full_board_wire_bytes")
         figures["full_board_agents"] = sizes["board_agents"]
     for n, row in results.get("fanout", {}).items():
         figures[f"fanout_p50_ms_{n}_clients"] = row["p50_ms"]
@@ -259,7 +261,8 @@ def table(rep: dict[str, Any]) -> str:
     )
     lines.append(
         f"bytes per agent change         {rep['bytes_per_agent_change']} B (full board "
-        f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B)"
+        f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B); compressed "
+        f"{rep.get('wire_bytes_per_agent_change')} B ({rep.get('full_board_wire_bytes')} B)"
     )
     for n, row in rep["details"].get("requests", {}).items():
         lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")
