@@ -16,9 +16,10 @@ RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build FIELD_ENCRYPTION_
 RUN mkdir -p /run/wallboard/metrics && chown nobody /run/wallboard/metrics
 USER nobody
 EXPOSE 8000
-# uvicorn (ADR 012). Pages never send more than 64 KiB over a socket; a stop waits at most
+# uvicorn (ADR 012) with each WebSocket frame encoded once per process, not once per
+# socket (ADR 018). Pages never send more than 64 KiB over a socket; a stop waits at most
 # 5 s for sockets whose peer stopped reading; --forwarded-allow-ips (or FORWARDED_ALLOW_IPS)
 # names the proxy whose X-Forwarded-* headers are trusted.
 CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", \
-     "--ws", "websockets-sansio", "--ws-max-size", "65536", "--lifespan", "off", \
+     "--ws", "wallboard.live.protocol:WebSocketProtocol", "--ws-max-size", "65536", "--lifespan", "off", \
      "--timeout-graceful-shutdown", "5", "--proxy-headers", "wallboard.asgi:application"]

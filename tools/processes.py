@@ -27,6 +27,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from tools.database import database_url
 from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
+from wallboard.live.protocol import WS_PROTOCOL
 
 ROOT = Path(settings.BASE_DIR)
 APP = "wallboard.asgi:application"
@@ -40,7 +41,7 @@ UVICORN_ARGS = (
     "--http",
     "httptools",
     "--ws",
-    "websockets-sansio",
+    WS_PROTOCOL,
     "--ws-max-size",
     str(MAX_CLIENT_MESSAGE_BYTES),
     "--lifespan",

@@ -29,19 +29,57 @@ def _mask(payload: bytes, key: bytes) -> bytes:
     return masked.to_bytes(len(payload), "big")
 
 
+def handshake(
+    host: str, port: int, path: str, headers: dict[str, str], deflate: bool
+) -> tuple[bytes, bytes]:
+    """The opening request of a client, and the ``Sec-WebSocket-Accept`` it expects."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+        *(["Sec-WebSocket-Extensions: permessage-deflate"] if deflate else []),
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest())  # noqa: S324
+    return ("\r\n".join(lines) + "\r\n\r\n").encode(), accept
+
+
+def accepted(head: bytes, accept: bytes) -> str:
+    """The server's ``Sec-WebSocket-Extensions`` ("" without), once its answer ``head``
+    is checked to be the switch to WebSocket it must be."""
+    status = head.split(b"\r\n", 1)[0]
+    if b" 101 " not in status + b" ":
+        raise HandshakeError(status.decode(errors="replace"))
+    if accept not in head:
+        raise HandshakeError("bad Sec-WebSocket-Accept")
+    return b", ".join(
+        line.split(b":", 1)[1].strip()
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-extensions:")
+    ).decode()
+
+
 class WebSocketClient:
     def __init__(
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         inflater: zlib._Decompress | None = None,
+        extensions: str = "",
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.inflater = inflater
+        # The server's Sec-WebSocket-Extensions answer ("" without one).
+        self.extensions = extensions
         self.closed = False
         self.close_code: int | None = None
         self.bytes_received = 0
+        self.compressed_messages = 0
 
     @classmethod
     async def connect(
@@ -53,32 +91,20 @@ class WebSocketClient:
         deflate: bool = False,
     ) -> WebSocketClient:
         reader, writer = await asyncio.open_connection(host, port)
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = [
-            f"GET {path} HTTP/1.1",
-            f"Host: {host}:{port}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {key}",
-            "Sec-WebSocket-Version: 13",
-            *(["Sec-WebSocket-Extensions: permessage-deflate"] if deflate else []),
-            *(f"{name}: {value}" for name, value in (headers or {}).items()),
-        ]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        request, accept = handshake(host, port, path, headers or {}, deflate)
+        writer.write(request)
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
-        status = head.split(b"\r\n", 1)[0]
-        if b" 101 " not in status + b" ":
+        try:
+            extensions = accepted(head, accept)
+        except HandshakeError:
             writer.close()
-            raise HandshakeError(status.decode(errors="replace"))
-        accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest())  # noqa: S324
-        if accept not in head:
-            writer.close()
-            raise HandshakeError("bad Sec-WebSocket-Accept")
-        # The server's own compression context carries over between messages unless it says
-        # otherwise; ours (client to server) is never used: this client sends no data.
-        inflater = zlib.decompressobj(-15) if b"permessage-deflate" in head.lower() else None
-        return cls(reader, writer, inflater)
+            raise
+        # One inflater for the connection reads a server that keeps its compression context
+        # between messages and one that does not; ours (client to server) is never used:
+        # this client sends no compressed data.
+        inflater = zlib.decompressobj(-15) if "permessage-deflate" in extensions else None
+        return cls(reader, writer, inflater, extensions)
 
     async def _send_frame(self, opcode: int, payload: bytes) -> None:
         key = os.urandom(4)
@@ -129,6 +155,7 @@ class WebSocketClient:
                 if first & 0x80:
                     data = b"".join(chunks)
                     if compressed and self.inflater is not None:
+                        self.compressed_messages += 1
                         data = self.inflater.decompress(data + b"\x00\x00\xff\xff")
                     return data.decode()
         except (asyncio.IncompleteReadError, ConnectionError):

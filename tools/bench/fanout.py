@@ -1,20 +1,24 @@
-"""Fan-out: one delta to N WebSocket clients on one server process, and provider requests
-per minute with 1 and with 500 viewers.
+"""Fan-out: one delta to N WebSocket clients on one server process (or spread over
+several behind the Redis layer), and provider requests per minute with 1 and with 500
+viewers.
 
-The clients run in this process (one asyncio loop, ``wsclient``); the delta is the real
-message of one agent change on the board they watch, sent to the account's group through
-the channel layer exactly as ``wallboard.live.push`` sends it. Delivery time is from the
-``group_send`` call to the frame being read by the client (same clock). A client that
-misses a delta within the timeout, or whose socket closes, counts as dropped.
+The clients run in processes of their own (``tools.bench.crowd``), a share of the crowd
+each. The deltas are real messages of agent changes on the board they watch, sent to the
+account's group through the channel layer exactly as ``wallboard.live.push`` sends them.
+Delivery time runs from the ``group_send`` call to the kernel's receive timestamp of the
+frame in the client's socket, both on the real-time clock. A client that misses a delta
+within the timeout, or whose socket closes, counts as dropped (ADR 010, ADR 018).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,102 +27,106 @@ from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
 from tools.bench.harness import Bench, mean, percentile, rounded
-from tools.processes import Server
-from tools.wsclient import HandshakeError, WebSocketClient
+from tools.processes import ROOT, Server
 from wallboard.live.push import account_group
 from wallboard.wiring.pipeline import embedded_scheduler
 
 SEQ = re.compile(r'data-seq="(\d+)"')
 BENCH_SEQ = 10_000_000  # far above any real sequence number of the account
 DELIVERY_TIMEOUT_S = 5.0
-# A socket whose full state has not come by then counts as refused (a bench never hangs).
-FULL_STATE_TIMEOUT_S = 30.0
-
-
-@dataclass
-class Viewer:
-    client: WebSocketClient
-    arrivals: dict[int, float] = field(default_factory=dict)
-    messages: int = 0
-    task: asyncio.Task[None] | None = None
-
-    async def read(self) -> None:
-        while True:
-            text = await self.client.recv()
-            if text is None:
-                return
-            now = time.perf_counter()
-            self.messages += 1
-            for match in SEQ.finditer(text):
-                self.arrivals[int(match.group(1))] = now
+# Two client processes: the server measured keeps one of the two cores to itself.
+CLIENT_PROCESSES = 2
 
 
 @dataclass
 class Crowd:
-    server: Server
+    """Board sockets held by ``CLIENT_PROCESSES`` client processes, spread over
+    ``servers`` in turn. ``greeting``: a socket counts once it has read its first message
+    (the full state), so no delta queues behind it."""
+
+    servers: Sequence[Server]
     path: str
     headers: dict[str, str]
-    deflate: bool = False
-    viewers: list[Viewer] = field(default_factory=list)
+    deflate: bool = True
+    greeting: bool = True
+    processes: int = CLIENT_PROCESSES
+    clients: list[asyncio.subprocess.Process] = field(default_factory=list)
+    alive: int = 0
     refused: int = 0
+    size: int = 0
 
-    async def grow(self, count: int, concurrency: int = 50) -> None:
-        gate = asyncio.Semaphore(concurrency)
+    async def start(self) -> None:
+        for index in range(self.processes):
+            config = {
+                "targets": [(s.host, s.port) for s in self.servers],
+                "path": self.path,
+                "headers": self.headers,
+                "deflate": self.deflate,
+                "greeting": self.greeting,
+                "offset": index,
+            }
+            self.clients.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "tools.bench.crowd",
+                    json.dumps(config),
+                    cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+            )
 
-        async def one() -> None:
-            async with gate:
-                try:
-                    client = await WebSocketClient.connect(
-                        self.server.host, self.server.port, self.path, self.headers, self.deflate
-                    )
-                except (HandshakeError, OSError, asyncio.IncompleteReadError):
-                    self.refused += 1
-                    return
-                viewer = Viewer(client)
-                # Wait for the full state sent on connect, so the delta is not queued behind it.
-                try:
-                    first = await asyncio.wait_for(client.recv(), FULL_STATE_TIMEOUT_S)
-                except TimeoutError:
-                    first = None
-                if first is None:
-                    self.refused += 1
-                    await client.close()
-                    return
-                viewer.messages = 1
-                viewer.task = asyncio.create_task(viewer.read())
-                self.viewers.append(viewer)
+    async def _ask(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        async def one(
+            client: asyncio.subprocess.Process, command: dict[str, Any]
+        ) -> dict[str, Any]:
+            assert client.stdin is not None
+            assert client.stdout is not None
+            client.stdin.write(json.dumps(command).encode() + b"\n")
+            await client.stdin.drain()
+            line = await client.stdout.readline()
+            if not line:
+                raise RuntimeError(f"a client process ended (exit code {client.returncode})")
+            reply: dict[str, Any] = json.loads(line)
+            return reply
 
-        await asyncio.gather(*(one() for _ in range(count - len(self.viewers))))
+        pairs = zip(self.clients, commands, strict=True)
+        return list(await asyncio.gather(*(one(c, cmd) for c, cmd in pairs)))
 
-    @property
-    def alive(self) -> list[Viewer]:
-        return [v for v in self.viewers if not v.client.closed]
+    async def grow(self, count: int) -> None:
+        """Connect sockets until the crowd holds ``count`` (refused ones included)."""
+        shares = [
+            count // self.processes + (i < count % self.processes) for i in range(self.processes)
+        ]
+        replies = await self._ask([{"grow": n} for n in shares])
+        self.alive = sum(r["alive"] for r in replies)
+        self.refused = sum(r["refused"] for r in replies)
+        self.size = count
+
+    async def arrivals(self, seq: int) -> list[float | None]:
+        """When each socket received the delta ``seq`` (real-time clock), None if not
+        within ``DELIVERY_TIMEOUT_S``."""
+        replies = await self._ask([{"await": seq, "timeout": DELIVERY_TIMEOUT_S}] * self.processes)
+        return [t for r in replies for t in r["arrivals"]]
+
+    async def stats(self) -> dict[str, int]:
+        replies = await self._ask([{"stats": True}] * self.processes)
+        return {key: sum(r[key] for r in replies) for key in ("bytes", "closed", "refused")}
+
+    def cpu_s(self) -> float:
+        return sum(process_cpu_s(c.pid) for c in self.clients)
 
     async def close(self) -> None:
-        for viewer in self.viewers:
-            if viewer.task is not None:
-                viewer.task.cancel()
-        await asyncio.gather(*(v.client.close() for v in self.viewers), return_exceptions=True)
-
-
-async def _deliver(crowd: Crowd, group: str, html: str, seq: int) -> list[float | None]:
-    layer = get_channel_layer()
-    assert layer is not None
-    message = {
-        "type": "board.update",
-        "account": 0,
-        "seq": seq,
-        "html": SEQ.sub(f'data-seq="{seq}"', html),
-    }
-    viewers = list(crowd.viewers)
-    sent = time.perf_counter()
-    await layer.group_send(group, message)
-    deadline = sent + DELIVERY_TIMEOUT_S
-    while time.perf_counter() < deadline:
-        if all(seq in v.arrivals or v.client.closed for v in viewers):
-            break
-        await asyncio.sleep(0.005)
-    return [(v.arrivals[seq] - sent) * 1000 if seq in v.arrivals else None for v in viewers]
+        for client in self.clients:
+            if client.stdin is not None:
+                client.stdin.close()
+        for client in self.clients:
+            try:
+                await asyncio.wait_for(client.wait(), 30)
+            except TimeoutError:
+                client.kill()
+                await client.wait()
 
 
 def process_cpu_s(pid: int) -> float:
@@ -128,40 +136,59 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def servers_cpu_s(servers: Sequence[Server]) -> float:
+    return sum(process_cpu_s(s.pid) for s in servers)
+
+
 async def measure_fanout(
-    crowd: Crowd, group: str, html: str, deltas: int, first_seq: int
+    crowd: Crowd, group: str, messages: Sequence[str], deltas: int, first_seq: int
 ) -> dict[str, Any]:
+    """``deltas`` deltas, 0.2 s apart, each one of ``messages`` in turn with its own
+    sequence number (real deltas differ, which is what compression sees)."""
+    layer = get_channel_layer()
+    assert layer is not None
     await asyncio.sleep(0.5)  # let the connect burst settle
-    received_before = sum(v.client.bytes_received for v in crowd.viewers)
-    cpu_before = process_cpu_s(crowd.server.pid)
+    before = await crowd.stats()
+    cpu_before = servers_cpu_s(crowd.servers)
+    clients_before = crowd.cpu_s()
     latencies: list[float] = []
     missed: set[int] = set()
     for k in range(deltas):
-        results = await _deliver(crowd, group, html, first_seq + k)
-        for index, ms in enumerate(results):
-            if ms is None:
+        seq = first_seq + k
+        html = SEQ.sub(f'data-seq="{seq}"', messages[k % len(messages)])
+        sent = time.time()
+        await layer.group_send(
+            group, {"type": "board.update", "account": 0, "seq": seq, "html": html}
+        )
+        for index, at in enumerate(await crowd.arrivals(seq)):
+            if at is None:
                 missed.add(index)
             else:
-                latencies.append(ms)
+                latencies.append((at - sent) * 1000)
         await asyncio.sleep(0.2)
-    server_cpu_s = process_cpu_s(crowd.server.pid) - cpu_before
-    closed = sum(1 for v in crowd.viewers if v.client.closed)
-    received = sum(v.client.bytes_received for v in crowd.viewers) - received_before
+    server_cpu_s = servers_cpu_s(crowd.servers) - cpu_before
+    client_cpu_s = crowd.cpu_s() - clients_before
+    after = await crowd.stats()
     return {
-        "clients": len(crowd.viewers),
+        "clients": crowd.size,
+        "servers": len(crowd.servers),
         "refused": crowd.refused,
         "deltas": deltas,
-        "message_bytes": len(html.encode()),
+        "message_bytes": round(mean([len(m.encode()) for m in messages]) or 0),
         # What one delivered delta took on the wire: smaller than the message if compressed.
-        "wire_bytes": round(received / len(latencies)) if latencies else None,
+        "wire_bytes": round((after["bytes"] - before["bytes"]) / len(latencies))
+        if latencies
+        else None,
         "p50_ms": rounded(percentile(latencies, 50)),
         "p99_ms": rounded(percentile(latencies, 99)),
         "max_ms": rounded(max(latencies) if latencies else None),
         "mean_ms": rounded(mean(latencies)),
         "server_cpu_ms_per_delta": rounded(server_cpu_s * 1000 / deltas),
-        "dropped": len(missed | {i for i, v in enumerate(crowd.viewers) if v.client.closed})
-        + crowd.refused,
-        "closed": closed,
+        # The clients' share of the machine: they must not be what is measured.
+        "client_cpu_ms_per_delta": rounded(client_cpu_s * 1000 / deltas),
+        "dropped": len(missed) + crowd.refused,
+        "closed": after["closed"],
+        "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
@@ -194,35 +221,37 @@ def _polls(bench: Bench) -> int:
 
 
 async def run_fanout(
-    server: Server,
+    servers: Sequence[Server],
     session_key: str,
     bench: Bench,
-    html: str,
+    messages: Sequence[str],
     counts: tuple[int, ...],
     deltas: int,
-    requests_window_s: float,
-    requests_at: tuple[int, ...] = (1, 500),
+    requests_window_s: float = 0,
+    requests_at: tuple[int, ...] = (),
     deflate: bool = True,
+    greeting: bool = True,
 ) -> dict[str, Any]:
     """``deflate``: the clients offer permessage-deflate, as browsers do, so the server's
-    compression is part of what is measured (ADR 012)."""
+    compression is part of what is measured (ADR 012, ADR 018)."""
     path = f"/ws/board/?account={bench.account.pk}"
-    headers = {"Cookie": f"sessionid={session_key}", "Origin": server.url}
-    crowd = Crowd(server, path, headers, deflate)
+    headers = {"Cookie": f"sessionid={session_key}", "Origin": servers[0].url}
+    crowd = Crowd(servers, path, headers, deflate, greeting)
     group = account_group(bench.account.pk)
     out: dict[str, Any] = {"fanout": {}, "requests": {}}
     seq = BENCH_SEQ
+    await crowd.start()
     try:
         for n in sorted({*counts, *(c for c in requests_at if c <= max(counts))}):
             await crowd.grow(n)
             if n in counts:
-                out["fanout"][n] = await measure_fanout(crowd, group, html, deltas, seq)
+                out["fanout"][n] = await measure_fanout(crowd, group, messages, deltas, seq)
                 seq += deltas
             if n in requests_at and requests_window_s > 0:
                 out["requests"][n] = await asyncio.to_thread(
                     _threaded(count_requests), bench, requests_window_s
                 )
-                out["requests"][n]["viewers"] = len(crowd.alive)
+                out["requests"][n]["viewers"] = crowd.alive
     finally:
         await crowd.close()
     return out

@@ -36,6 +36,7 @@ from tools.bench.harness import (
     start_bench,
 )
 from tools.bench.naive import naive_poll
+from wallboard.live.protocol import WINDOW_BITS, text_frame
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import poll_once
 from wallboard.wiring.pipeline import after_commit
@@ -187,12 +188,16 @@ def measure_bytes(bench: Bench, rng: random.Random) -> dict[str, int]:
         _advance(bench, 2)
         poll_once(bench.account, on_commit=pushes, provider=bench.provider())
     sizes = sorted(len(html.encode()) for html in pushes.html())
+    # On the wire where the browser negotiated compression: each frame compressed alone.
+    wire = sorted(len(text_frame(html, WINDOW_BITS)) for html in pushes.html())
     account = ProviderAccount.objects.get(pk=bench.account.pk)
     full = full_board_html(account)
     return {
         "bytes_per_agent_change": sizes[len(sizes) // 2] if sizes else 0,
         "bytes_per_agent_change_max": sizes[-1] if sizes else 0,
+        "wire_bytes_per_agent_change": wire[len(wire) // 2] if wire else 0,
         "full_board_bytes": len(full.encode()),
+        "full_board_wire_bytes": len(text_frame(full, WINDOW_BITS)),
         "board_agents": bench.engine.config.agents,
         "board_queues": bench.engine.config.queues,
     }

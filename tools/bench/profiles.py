@@ -20,6 +20,10 @@ class Profile:
     pipeline: tuple[PipelineSize, ...]
     fanout_clients: tuple[int, ...]
     fanout_deltas: int
+    # Spread over two web processes behind the Redis layer.
+    fanout_two_process_clients: int
+    # Stock Channels on Daphne, beside ours in the same run (issue 12 §6).
+    stock_clients: tuple[int, ...]
     requests_viewers: tuple[int, ...]
     requests_window_s: float
     freshness_s: float
@@ -37,6 +41,8 @@ FULL = Profile(
     ),
     fanout_clients=(100, 500, 1000),
     fanout_deltas=20,
+    fanout_two_process_clients=2000,
+    stock_clients=(1000,),
     requests_viewers=(1, 500),
     requests_window_s=24,
     freshness_s=45,
@@ -54,6 +60,8 @@ QUICK = Profile(
     ),
     fanout_clients=(100,),
     fanout_deltas=10,
+    fanout_two_process_clients=200,
+    stock_clients=(100,),
     requests_viewers=(1, 100),
     requests_window_s=8,
     freshness_s=10,
@@ -68,6 +76,8 @@ TINY = Profile(
     pipeline=(PipelineSize(20, (0, 50), polls=2, naive_polls=1),),
     fanout_clients=(3,),
     fanout_deltas=2,
+    fanout_two_process_clients=4,
+    stock_clients=(3,),
     requests_viewers=(1, 3),
     requests_window_s=2.5,
     freshness_s=3,

@@ -17,6 +17,8 @@ REQUIRED_KEYS = (
     "fanout_dropped_500_clients",
     "fanout_p99_ms_1000_clients",
     "fanout_dropped_1000_clients",
+    "fanout_p99_ms_2000_clients_2_processes",
+    "stock_vs_ours_fanout_ratio_1000",
     "freshness_p99_ms",
     "freshness_own_share_p99_ms",
     "bytes_per_agent_change",
@@ -81,11 +83,26 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
         sizes = results["pipeline"][largest]["bytes"]
         figures["bytes_per_agent_change"] = sizes["bytes_per_agent_change"]
         figures["full_board_bytes"] = sizes["full_board_bytes"]
+        figures["wire_bytes_per_agent_change"] = sizes.get("wire_bytes_per_agent_change")
+        figures["full_board_wire_bytes"] = sizes.get("full_board_wire_bytes")
         figures["full_board_agents"] = sizes["board_agents"]
     for n, row in results.get("fanout", {}).items():
         figures[f"fanout_p50_ms_{n}_clients"] = row["p50_ms"]
         figures[f"fanout_p99_ms_{n}_clients"] = row["p99_ms"]
         figures[f"fanout_dropped_{n}_clients"] = row["dropped"]
+    for processes, by_clients in results.get("fanout_processes", {}).items():
+        for n, row in by_clients.items():
+            suffix = f"{n}_clients_{processes}_processes"
+            figures[f"fanout_p50_ms_{suffix}"] = row["p50_ms"]
+            figures[f"fanout_p99_ms_{suffix}"] = row["p99_ms"]
+            figures[f"fanout_dropped_{suffix}"] = row["dropped"]
+    for n, row in results.get("fanout_stock", {}).items():
+        figures[f"stock_fanout_p50_ms_{n}_clients"] = row["p50_ms"]
+        figures[f"stock_fanout_p99_ms_{n}_clients"] = row["p99_ms"]
+        figures[f"stock_fanout_dropped_{n}_clients"] = row["dropped"]
+        ours = results.get("fanout", {}).get(n, {}).get("p99_ms")
+        if ours and row["p99_ms"] is not None:
+            figures[f"stock_vs_ours_fanout_ratio_{n}"] = round(row["p99_ms"] / ours, 2)
     for n, row in results.get("requests", {}).items():
         figures[f"provider_requests_per_min_{_viewers(n)}"] = row["per_min"]
         figures[f"provider_requests_per_poll_{_viewers(n)}"] = round(
@@ -113,13 +130,26 @@ def _le(value: Any, limit: float) -> bool | None:
     return None if value is None else bool(value <= limit)
 
 
-def _fanout_check(f: dict[str, Any], clients: int, limit_ms: float) -> dict[str, Any]:
-    p99, dropped = f[f"fanout_p99_ms_{clients}_clients"], f[f"fanout_dropped_{clients}_clients"]
+def _fanout_check(
+    f: dict[str, Any], clients: int, limit_ms: float, processes: int = 1
+) -> dict[str, Any]:
+    suffix = f"{clients}_clients" + (f"_{processes}_processes" if processes > 1 else "")
+    p99, dropped = f.get(f"fanout_p99_ms_{suffix}"), f.get(f"fanout_dropped_{suffix}")
     return _check(
-        f"fan-out p99, {clients:,} clients",
+        f"fan-out p99, {clients:,} clients on {processes} process{'es' * (processes > 1)}",
         f"≤ {limit_ms:.0f} ms, none dropped",
         f"{p99} ms, {dropped} dropped",
         None if p99 is None else p99 <= limit_ms and dropped == 0,
+    )
+
+
+def _stock_check(f: dict[str, Any], clients: int) -> dict[str, Any]:
+    ratio = f.get(f"stock_vs_ours_fanout_ratio_{clients}")
+    return _check(
+        f"fan-out vs stock Channels + Daphne, {clients:,} clients, same run",
+        "≥ 2x (stock p99 / ours)",
+        f"{ratio}x",
+        None if ratio is None else ratio >= 2,
     )
 
 
@@ -141,8 +171,9 @@ def targets(f: dict[str, Any], poll_interval_s: float = 2) -> list[dict[str, Any
                _le(f["freshness_p99_ms"], fresh_limit)),
         _check("freshness own share p99", "≤ 100 ms",
                f"{f['freshness_own_share_p99_ms']} ms", _le(f["freshness_own_share_p99_ms"], 100)),
-        _fanout_check(f, 500, 150),
-        _fanout_check(f, 1000, 300),
+        _fanout_check(f, 1000, 100),
+        _fanout_check(f, 2000, 150, processes=2),
+        _stock_check(f, 1000),
         _check("bytes per agent change", "≤ 1,024 B", f"{f['bytes_per_agent_change']} B "
                f"(full board {f['full_board_bytes']} B)", _le(f["bytes_per_agent_change"], 1024)),
         _check(f"provider requests/min, 1 vs {most} viewers", "equal (± one poll)",
@@ -200,6 +231,17 @@ def table(rep: dict[str, Any]) -> str:
             f"fan-out {n:>5} clients          p50 {row['p50_ms']} ms, p99 {row['p99_ms']} "
             f"ms, dropped {row['dropped']}"
         )
+    for processes, by_clients in rep["details"].get("fanout_processes", {}).items():
+        for n, row in by_clients.items():
+            lines.append(
+                f"fan-out {n:>5} clients, {processes} proc. p50 {row['p50_ms']} ms, p99 "
+                f"{row['p99_ms']} ms, dropped {row['dropped']}"
+            )
+    for n, row in rep["details"].get("fanout_stock", {}).items():
+        lines.append(
+            f"stock Channels+Daphne {n:>5}   p50 {row['p50_ms']} ms, p99 {row['p99_ms']} "
+            f"ms, dropped {row['dropped']}"
+        )
     fresh = rep["details"].get("freshness", {})
     lines.append(
         f"freshness (change → DOM)       p50 {fresh.get('p50_ms')} ms, "
@@ -219,7 +261,8 @@ def table(rep: dict[str, Any]) -> str:
     )
     lines.append(
         f"bytes per agent change         {rep['bytes_per_agent_change']} B (full board "
-        f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B)"
+        f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B); compressed "
+        f"{rep.get('wire_bytes_per_agent_change')} B ({rep.get('full_board_wire_bytes')} B)"
     )
     for n, row in rep["details"].get("requests", {}).items():
         lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")

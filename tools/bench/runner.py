@@ -7,7 +7,9 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import close_old_connections
@@ -21,7 +23,8 @@ from tools.bench.harness import Bench, Pushes, only_enabled, running, start_benc
 from tools.bench.history import measure_history
 from tools.bench.pipeline import measure_pipeline
 from tools.bench.profiles import PipelineSize, Profile
-from tools.processes import ServerKind, serve, viewer_session
+from tools.processes import Server, ServerKind, serve, viewer_session
+from tools.stock_asgi import STOCK_APP
 from wallboard.monitoring.poll import poll_once
 from wallboard.wiring.pipeline import poll
 
@@ -29,34 +32,91 @@ Say = Callable[[str], None]
 log = logging.getLogger("wallboard.bench")
 
 
-def one_change_message(bench: Bench) -> str:
-    """The message the board's group receives when one agent pauses."""
-    agent_id = next(a.id for a in bench.engine.truth().agents if a.status is AgentStatus.IDLE)
+def change_messages(bench: Bench, count: int = 10) -> list[str]:
+    """The messages the board's group receives as its agents change one by one: each
+    pauses in turn, then each is ready again (real deltas differ from each other)."""
+    agents = [a.id for a in bench.engine.truth().agents]
     pushes = Pushes(deliver=False)
-    bench.engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
-    poll_once(bench.account, on_commit=pushes)
-    return pushes.html()[-1]
+    for k in range(count):
+        paused = k // len(agents) % 2 == 0
+        status, pause = (AgentStatus.PAUSED, "7") if paused else (AgentStatus.IDLE, None)
+        bench.engine.set_status(agents[k % len(agents)], status, pause_id=pause)
+        poll_once(bench.account, on_commit=pushes)
+    return pushes.html()
 
 
-def _fanout(server: Any, session_key: str, profile: Profile) -> dict[str, Any]:
+@dataclass
+class FanoutBoard:
+    """The board every fan-out measurement watches, and the deltas they all send."""
+
+    bench: Bench
+    session_key: str
+    messages: list[str]
+
+    def run(
+        self, servers: list[Server], counts: tuple[int, ...], deltas: int, **options: Any
+    ) -> dict[str, Any]:
+        close_old_connections()
+        return asyncio.run(
+            run_fanout(
+                servers, self.session_key, self.bench, self.messages, counts, deltas, **options
+            )
+        )
+
+
+@contextmanager
+def fanout_board(session_key: str) -> Iterator[FanoutBoard]:
     config = SimConfig(agents=10, queues=2, seed=5)
     with running(start_bench("fan-out", config, manual_clock=False)) as bench:
         only_enabled(bench.account)
         poll(bench.account)
-        html = one_change_message(bench)
-        close_old_connections()
-        return asyncio.run(
-            run_fanout(
-                server,
-                session_key,
-                bench,
-                html,
+        yield FanoutBoard(bench, session_key, change_messages(bench))
+
+
+Phase = Callable[[str, Callable[[], None]], None]
+
+
+def _fanout_phases(
+    phase: Phase,
+    results: dict[str, Any],
+    profile: Profile,
+    board: FanoutBoard,
+    web: Server,
+    server: ServerKind,
+) -> None:
+    """Ours on one process (and the requests with viewers), ours on two processes behind
+    the Redis layer, then stock Channels on Daphne: the same board and deltas (ADR 018)."""
+
+    def one_process() -> None:
+        results.update(
+            board.run(
+                [web],
                 profile.fanout_clients,
                 profile.fanout_deltas,
-                profile.requests_window_s,
-                profile.requests_viewers,
+                requests_window_s=profile.requests_window_s,
+                requests_at=profile.requests_viewers,
             )
         )
+
+    def two_processes() -> None:
+        with serve(kind=server) as second:
+            out = board.run(
+                [web, second], (profile.fanout_two_process_clients,), profile.fanout_deltas
+            )
+        results["fanout_processes"] = {2: out["fanout"]}
+
+    def stock() -> None:
+        with serve(kind="daphne", app=STOCK_APP) as daphne:
+            # Stock Channels negotiates no compression and sends no full state on connect.
+            out = board.run([daphne], profile.stock_clients, profile.fanout_deltas, greeting=False)
+        results["fanout_stock"] = out["fanout"]
+
+    phase(
+        f"fan-out: {profile.fanout_clients} clients; requests with {profile.requests_viewers}",
+        one_process,
+    )
+    phase(f"fan-out: {profile.fanout_two_process_clients} clients on 2 processes", two_processes)
+    phase(f"fan-out, stock Channels on Daphne: {profile.stock_clients} clients", stock)
 
 
 def run(
@@ -100,14 +160,9 @@ def run(
                 web, session_key, profile.freshness_s, profile.freshness_agents
             )
 
-        def fanout() -> None:
-            results.update(_fanout(web, session_key, profile))
-
         phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
-        phase(
-            f"fan-out: {profile.fanout_clients} clients; requests with {profile.requests_viewers}",
-            fanout,
-        )
+        with fanout_board(session_key) as board:
+            _fanout_phases(phase, results, profile, board, web, server)
 
     def history() -> None:
         results["history"] = measure_history(

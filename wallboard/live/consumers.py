@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -45,12 +46,56 @@ CLOSE_POLICY_VIOLATION = 1008
 # How long one message may wait for room in a socket's send buffer before the screen counts
 # as gone. Deltas are a few KB; a full board (up to ~330 KB) drains in ~3 s at 1 Mbit/s.
 SEND_TIMEOUT_S = 10.0
+# How often each process looks for such sends (so a screen goes within 10-11 s).
+SEND_CHECK_S = 1.0
 # Pages never send anything; a socket that does, this often, is closed. The web server
 # closes one sending a larger message (uvicorn --ws-max-size) before it reaches a consumer.
 MAX_CLIENT_MESSAGES_PER_S = 10
 MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
 
 log = logging.getLogger(__name__)
+
+
+class _SendWatch:
+    """The sockets of one event loop, checked once a second for a send that has waited
+    longer than ``SEND_TIMEOUT_S`` for room in its buffer. A timer around every frame sent
+    cost an eighth of the web process's CPU per delta at 1,000 screens (ADR 018); this costs
+    a pass over the sockets a second. It runs while the loop has sockets."""
+
+    loops: ClassVar[dict[asyncio.AbstractEventLoop, _SendWatch]] = {}
+
+    def __init__(self) -> None:
+        self.consumers: set[_FragmentsConsumer] = set()
+        self.task = asyncio.create_task(self._run())
+
+    @classmethod
+    def add(cls, consumer: _FragmentsConsumer) -> None:
+        loop = asyncio.get_running_loop()
+        watch = cls.loops.get(loop)
+        if watch is None:
+            watch = cls.loops[loop] = cls()
+        watch.consumers.add(consumer)
+
+    @classmethod
+    def discard(cls, consumer: _FragmentsConsumer) -> None:
+        loop = asyncio.get_running_loop()
+        watch = cls.loops.get(loop)
+        if watch is None:
+            return
+        watch.consumers.discard(consumer)
+        if not watch.consumers:
+            watch.task.cancel()
+            del cls.loops[loop]
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(SEND_CHECK_S)
+            since = time.monotonic() - SEND_TIMEOUT_S
+            for consumer in [c for c in self.consumers if c.sending_since < since]:
+                try:
+                    await consumer.lagging()
+                except Exception:  # one socket's trouble must not stop the checks
+                    log.exception("could not drop a socket that stopped reading")
 
 
 class _FragmentsConsumer(AsyncWebsocketConsumer):
@@ -60,6 +105,8 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
     audience: str  # wallboard_sockets_open's label
     counted = False
     closing: asyncio.Task[None] | None = None
+    # When the send under way started (monotonic clock); infinity while none is.
+    sending_since = math.inf
     window_start = 0.0
     window_messages = 0
     # The session's or TV link's socket slot this socket holds, and the task renewing it.
@@ -90,10 +137,12 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
                 await self.dispatch(await receive())
                 if pump is None:
                     pump = asyncio.create_task(self._pump())
+                    _SendWatch.add(self)
         except StopConsumer:
             pass
         finally:
             if pump is not None:
+                _SendWatch.discard(self)
                 pump.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pump
@@ -174,12 +223,19 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         await super().dispatch(message)
 
     async def forward(self, html: str) -> None:
-        """Send, or drop a screen whose send buffer stayed full (ADR 012): a blocked send
-        would let this socket's deltas pile up in memory."""
+        """Send; ``_SendWatch`` drops a screen whose send buffer stays full (ADR 012), as
+        a blocked send would let this socket's deltas pile up in memory. The server's send
+        itself: Channels' two ``send`` layers above it only build this message."""
+        self.sending_since = time.monotonic()
         try:
-            async with asyncio.timeout(SEND_TIMEOUT_S):
-                await self.send(text_data=html)
-        except TimeoutError:
+            await self.base_send({"type": "websocket.send", "text": html})
+        finally:
+            self.sending_since = math.inf
+
+    async def lagging(self) -> None:
+        """The send under way has waited too long for room: leave the groups, so nothing
+        more queues up, and close once the buffer drains (or the connection is gone)."""
+        if self.closing is None:
             log.info("closing a socket that stopped reading: %s", self.scope.get("client"))
             await self.shut(CLOSE_LAGGING)
 

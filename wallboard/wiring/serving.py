@@ -34,7 +34,7 @@ def serve_in_process(
             host=host,
             port=port,
             http="httptools",
-            ws="websockets-sansio",
+            ws="wallboard.live.protocol:WebSocketProtocol",  # ADR 018
             ws_max_size=MAX_CLIENT_MESSAGE_BYTES,
             lifespan="off",
             timeout_graceful_shutdown=5,

@@ -28,10 +28,15 @@ def test_every_benchmark_runs_at_tiny_sizes(transactional_db: None) -> None:
     fanout = details["fanout"][3]
     assert fanout["clients"] == 3
     assert fanout["p99_ms"] is not None
+    two = details["fanout_processes"][2][4]
+    assert (two["clients"], two["servers"]) == (4, 2)
+    assert two["p99_ms"] is not None
+    assert details["fanout_stock"][3]["p99_ms"] is not None
+    assert rep["stock_vs_ours_fanout_ratio_3"] is not None
     assert set(details["requests"]) == {1, 3}
     assert all(row["requests"] > 0 for row in details["requests"].values())
     assert details["freshness"]["changes"] > 0
     assert details["history"]["rows_per_day"] > 0
-    assert len(rep["targets"]) == 9
+    assert len(rep["targets"]) == 10
     json.dumps(rep, default=str)
     assert "DESIGN §10 targets" in table(rep)

@@ -10,9 +10,9 @@ import re
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.test import Client
 
-from tests.conftest import Sim, make_account, make_user
+from tests.conftest import Sim
+from tests.wallboard.live.sockets import cookie_and_account
 from tools.processes import Server
 from tools.wsclient import WebSocketClient
 from wallboard.live.consumers import (
@@ -33,17 +33,9 @@ BIG = 256 * 1024
 DEADLINE_S = 60
 
 
-def _cookie_and_account(sim: Sim) -> tuple[str, int]:
-    account = make_account(sim)
-    make_user("watcher", "supervisor", accounts=(account,))
-    client = Client()
-    assert client.login(username="watcher", password="pw")
-    return client.cookies["sessionid"].value, account.pk
-
-
 async def _watchers(server: Server, sim: Sim, count: int) -> tuple[list[WebSocketClient], int]:
     """``count`` board sockets that have read their full state, and the account they watch."""
-    cookie, account = await database_sync_to_async(_cookie_and_account)(sim)
+    cookie, account = await database_sync_to_async(cookie_and_account)(sim)
     headers = {"Cookie": f"sessionid={cookie}", "Origin": server.url}
     clients = []
     for _ in range(count):
