@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "django_htmx",
     "template_partials",
+    # django-ninja: the API (ADR 025); listed for its bundled docs page's static files.
+    "ninja",
     "wallboard.monitoring",
     "wallboard.live",
     "wallboard.dashboards",
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "wallboard.actions",
     "wallboard.reports",
     "wallboard.notifications",
+    "wallboard.api",
     "wallboard.wiring",
 ]
 

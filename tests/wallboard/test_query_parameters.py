@@ -39,7 +39,6 @@ PATHS = [
     "/console/agent/{id}/",
     "/reports/{id}/",
     "/reports/{id}/agents.csv",
-    "/api/v1/accounts/{id}/state",
 ]
 
 

@@ -63,3 +63,34 @@ class AgentLink(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.account_id = self.agent.account_id
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ApiToken(models.Model):
+    """A person's key to ``/api/v1/``: it acts as its owner, with the owner's scope as it is
+    at each request. Only a SHA-256 digest of the token is kept; ``key_id``, the visible part
+    after ``wbt_``, finds the row (``wallboard.accounts.tokens``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the system using it.")
+    )
+    key_id = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Empty: the token does not expire.")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} (wbt_{self.key_id}…)"

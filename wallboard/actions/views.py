@@ -1,25 +1,23 @@
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 
-from wallboard.accounts.access import Scope, scope_for
+from wallboard.accounts.access import scope_for
 from wallboard.accounts.models import Role
-from wallboard.actions.models import AuditEntry
+from wallboard.actions.audit import entries_in_scope
 from wallboard.actions.service import Outcome, perform, unknown_action
 from wallboard.actions.specs import ACTIONS
 from wallboard.monitoring.ids import parse_id
-from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+from wallboard.monitoring.models import ProviderAccount
 
 
 @require_POST
@@ -62,21 +60,6 @@ def _feedback(request: HttpRequest, outcome: Outcome, account: ProviderAccount) 
     )
 
 
-def _entries_in_scope(scope: Scope) -> QuerySet[AuditEntry]:
-    """The entries on the accounts a person sees; for a person scoped to some queues, only
-    their own and those whose target names an agent or a queue in scope (the words of
-    ``access.Target.describe``: ``agent <id> …``, ``queue <id> …``, ``to queue <id> …``)."""
-    entries = AuditEntry.objects.filter(account__in=scope.accounts())
-    if scope.queue_ids is None:
-        return entries
-    agents = Agent.objects.filter(pk__in=scope.agent_ids or ()).values_list("vendor_id", flat=True)
-    queues = Queue.objects.filter(pk__in=scope.queue_ids).values_list("vendor_id", flat=True)
-    named = [f"agent {re.escape(v)} " for v in agents] + [f"queue {re.escape(v)} " for v in queues]
-    pattern = rf"(^|, )(to )?({'|'.join(named)})" if named else None
-    mine = Q(user_id=scope.user_id)
-    return entries.filter(mine | Q(target__regex=pattern) if pattern else mine)
-
-
 @require_GET
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -88,7 +71,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request)
     if scope.role not in (Role.ADMIN, Role.SUPERVISOR):
         return HttpResponse(status=403)
-    visible = _entries_in_scope(scope)
+    visible = entries_in_scope(scope)
     entries = visible
     filters = {
         "account": request.GET.get("account", ""),

@@ -3,15 +3,17 @@ the membership editor, a person's profile, and the TV view."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from providers.base import Capability, Provider
 from wallboard.accounts.access import (
@@ -21,14 +23,15 @@ from wallboard.accounts.access import (
     role_of,
     scope_for,
 )
-from wallboard.accounts.models import Profile, Role
+from wallboard.accounts.models import ApiToken, Profile, Role
+from wallboard.accounts.tokens import MAX_TOKENS_PER_USER, issue
+from wallboard.accounts.tokens import PREFIX as TOKEN_PREFIX
 from wallboard.actions.specs import ACTIONS, LISTEN_LABELS
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView, with_calls
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.ids import parse_id
 from wallboard.monitoring.models import ActiveCall, Agent, Membership, PauseReason, Queue
-from wallboard.monitoring.state import state_json
 
 
 def _nav(request: HttpRequest) -> dict[str, bool]:
@@ -208,25 +211,105 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["extension"]
 
 
+class ApiTokenForm(forms.ModelForm):  # type: ignore[type-arg]
+    EXPIRY_DAYS = [
+        ("30", _("in 30 days")),
+        ("90", _("in 90 days")),
+        ("365", _("in a year")),
+        ("", _("never")),
+    ]
+    expires = forms.ChoiceField(
+        label=_("Expires"), choices=EXPIRY_DAYS, initial="90", required=False
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+
+    def __init__(self, *args: Any, user_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id = user_id
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if ApiToken.objects.filter(user_id=self.user_id).count() >= MAX_TOKENS_PER_USER:
+            raise forms.ValidationError(
+                _("You have %(count)s tokens, the most one person may have: revoke one first.")
+                % {"count": MAX_TOKENS_PER_USER}
+            )
+        return data
+
+    def expires_at(self) -> datetime | None:
+        days = self.cleaned_data["expires"]
+        return timezone.now() + timedelta(days=int(days)) if days else None
+
+
+def _profile_page(
+    request: HttpRequest,
+    *,
+    form: ProfileForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    status: int = 200,
+    template: str = "dashboards/profile.html",
+    **extra: Any,
+) -> HttpResponse:
+    """The profile page (or one of its partials): the person's settings and API tokens."""
+    user_id = request.user.pk or 0
+    own, _created = Profile.objects.get_or_create(
+        user_id=user_id, defaults={"role": role_of(request.user) or Role.VIEWER}
+    )
+    context = {
+        "form": form or ProfileForm(instance=own),
+        "token_form": token_form or ApiTokenForm(user_id=user_id),
+        "tokens": ApiToken.objects.filter(user_id=user_id),
+        "token_prefix": TOKEN_PREFIX,
+        "now": timezone.now(),
+        "nav": _nav(request),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """A person's own settings: the extension listen-in calls ring."""
+    """A person's own settings: the extension listen-in calls ring, and their API tokens."""
+    if request.method != "POST":
+        return _profile_page(request)
     own, _created = Profile.objects.get_or_create(
         user_id=request.user.pk or 0, defaults={"role": role_of(request.user) or Role.VIEWER}
     )
-    form = ProfileForm(request.POST or None, instance=own)
-    saved = False
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(
-                request, "dashboards/profile.html", {"form": form, "nav": _nav(request)}, status=400
-            )
-        form.save()
-        saved = True
-    return render(
-        request, "dashboards/profile.html", {"form": form, "saved": saved, "nav": _nav(request)}
-    )
+    form = ProfileForm(request.POST, instance=own)
+    if not form.is_valid():
+        return _profile_page(request, form=form, status=400)
+    form.save()
+    return _profile_page(request, form=form, saved=True)
+
+
+@require_POST
+@login_required
+def create_api_token(request: HttpRequest) -> HttpResponse:
+    """Make a token for oneself. Its text is in this answer only: it is not stored, and the
+    page says so; only its prefix stays readable."""
+    user = request.user
+    token_form = ApiTokenForm(request.POST, user_id=user.pk or 0)
+    if not token_form.is_valid():
+        return _profile_page(request, token_form=token_form, status=400)
+    row = token_form.save(commit=False)
+    row.user_id, row.expires_at = user.pk, token_form.expires_at()
+    return _profile_page(request, new_token=issue(row), new_token_name=row.name)
+
+
+@require_POST
+@login_required
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of one's own tokens: it stops working with the next request. The page's
+    htmx swap gets the tokens' section back; a plain form, the page."""
+    token = get_object_or_404(ApiToken, pk=token_id, user_id=request.user.pk or 0)
+    token.delete()
+    if request.htmx:  # type: ignore[attr-defined]
+        return _profile_page(request, template="dashboards/profile.html#tokens")
+    return redirect("profile")
 
 
 @require_GET
@@ -246,16 +329,4 @@ def tv(request: HttpRequest, token: str) -> HttpResponse:
             "ws_url": f"/ws/tv/{token}/",
             "sound": link.board.sound,
         },
-    )
-
-
-@require_GET
-@login_required
-def account_state(request: HttpRequest, account_id: int) -> JsonResponse:
-    """``GET /api/v1/accounts/<id>/state``: the same JSON as ``manage.py dump_state``, with
-    only the queues, agents and calls in the person's scope."""
-    scope = scope_for(request)
-    account = get_object_or_404(scope.accounts(), pk=account_id)
-    return JsonResponse(
-        state_json(account, scope.queue_ids), json_dumps_params={"ensure_ascii": False}
     )

@@ -177,26 +177,29 @@ def agent_history(
     return [totals(agent, by_agent[agent.pk]) for agent in agents]
 
 
+def _sampled_at(queues: QuerySet[Queue], start: datetime) -> list[int]:
+    """The ids of the samples in force when ``start`` came: each queue's last before it."""
+    sample_ids = queues.annotate(
+        sample_id=Subquery(
+            QueueSample.objects.filter(queue=OuterRef("pk"), taken_at__lt=start)
+            .order_by("-taken_at")
+            .values("pk")[:1]
+        )
+    ).values_list("sample_id", flat=True)
+    return [pk for pk in sample_ids if pk is not None]
+
+
 def _queue_samples(
     queues: Sequence[Queue], start: datetime, until: datetime
 ) -> tuple[dict[int, SampleRow], dict[int, list[SampleRow]]]:
     queue_ids = [q.pk for q in queues]
-    carried_ids = (
-        Queue.objects.filter(pk__in=queue_ids)
-        .annotate(
-            sample_id=Subquery(
-                QueueSample.objects.filter(queue=OuterRef("pk"), taken_at__lt=start)
-                .order_by("-taken_at")
-                .values("pk")[:1]
-            )
-        )
-        .values_list("sample_id", flat=True)
-    )
     columns = ("queue_id", "taken_s", *SAMPLE_COLUMNS)
     taken = epoch_seconds("taken_at")
     carried = {
         row[0]: SampleRow(*row[1:])
-        for row in QueueSample.objects.filter(pk__in=[pk for pk in carried_ids if pk is not None])
+        for row in QueueSample.objects.filter(
+            pk__in=_sampled_at(Queue.objects.filter(pk__in=queue_ids), start)
+        )
         .annotate(taken_s=taken)
         .values_list(*columns)
     }
@@ -243,6 +246,24 @@ def queue_history(
             )
         )
     return days
+
+
+def day_spans(
+    agents: QuerySet[Agent], start: datetime, until: datetime
+) -> QuerySet[AgentStatusSpan]:
+    """The stored spans of ``agents`` in ``[start, until)``, unclipped, by start: the one
+    each agent was in when ``start`` came (it began earlier), then those begun inside."""
+    carried = Q(pk__in=_open_at(agents, start)) & (Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    inside = Q(agent__in=agents, started_at__gte=start, started_at__lt=until)
+    return AgentStatusSpan.objects.filter(carried | inside).order_by("started_at", "pk")
+
+
+def day_samples(queues: QuerySet[Queue], start: datetime, until: datetime) -> QuerySet[QueueSample]:
+    """The stored samples of ``queues`` in ``[start, until)``, by time: the one each queue
+    was at when ``start`` came (taken earlier), then those taken inside."""
+    carried = Q(pk__in=_sampled_at(queues, start))
+    inside = Q(queue__in=queues, taken_at__gte=start, taken_at__lt=until)
+    return QueueSample.objects.filter(carried | inside).order_by("taken_at", "pk")
 
 
 def outages(
