@@ -31,6 +31,11 @@ class Profile:
     history_agents: int
     history_minutes: float
     history_warmup_minutes: float
+    # Vendor feeds and actions (ADR 019): data age with Daktela's feed, supervisor clicks
+    # (each a pause and an unpause), fed agent changes for the CPU cost.
+    feed_freshness_s: float = 30
+    click_rounds: int = 8
+    feed_changes: int = 300
 
 
 FULL = Profile(
@@ -69,6 +74,9 @@ QUICK = Profile(
     history_agents=500,
     history_minutes=0.8,
     history_warmup_minutes=0.4,
+    feed_freshness_s=10,
+    click_rounds=4,
+    feed_changes=100,
 )
 
 TINY = Profile(
@@ -85,6 +93,9 @@ TINY = Profile(
     history_agents=20,
     history_minutes=0.2,
     history_warmup_minutes=0.1,
+    feed_freshness_s=3,
+    click_rounds=1,
+    feed_changes=5,
 )
 
 PROFILES = {p.name: p for p in (FULL, QUICK, TINY)}

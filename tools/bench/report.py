@@ -26,6 +26,10 @@ REQUIRED_KEYS = (
     "provider_requests_per_min_1_viewer",
     "provider_requests_per_min_500_viewers",
     "history_mb_per_day_500_agents",
+    "freshness_feed_p99_ms",
+    "click_to_wall_p50_ms",
+    "click_to_wall_p90_ms",
+    "feed_ms_per_agent_change",
 )
 
 
@@ -116,6 +120,13 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
     fresh = results.get("freshness", {})
     for key in ("p50_ms", "p99_ms", "own_share_p50_ms", "own_share_p99_ms"):
         figures[f"freshness_{key}"] = fresh.get(key)
+    fed = results.get("freshness_feed", {})
+    figures["freshness_feed_p50_ms"] = fed.get("p50_ms")
+    figures["freshness_feed_p99_ms"] = fed.get("p99_ms")
+    click = results.get("click_to_wall", {})
+    figures["click_to_wall_p50_ms"] = click.get("p50_ms")
+    figures["click_to_wall_p90_ms"] = click.get("p90_ms")
+    figures["feed_ms_per_agent_change"] = results.get("feed_cost", {}).get("cpu_ms_per_change")
     history = results.get("history")
     if history:
         figures[f"history_mb_per_day_{history['agents']}_agents"] = history["mb_per_day"]
@@ -179,6 +190,14 @@ def targets(f: dict[str, Any], poll_interval_s: float = 2) -> list[dict[str, Any
         _check(f"provider requests/min, 1 vs {most} viewers", "equal (± one poll)",
                f"{one} vs {many} (one poll = {resolution}/min)",
                _same_requests(f, most)),
+        _check("data age with the feed (Daktela), p99", "≤ 300 ms",
+               f"{f['freshness_feed_p99_ms']} ms", _le(f["freshness_feed_p99_ms"], 300)),
+        _check("supervisor click → the board shows it", "p50 ≤ 250 ms, p90 ≤ 400 ms",
+               f"p50 {f['click_to_wall_p50_ms']} ms, p90 {f['click_to_wall_p90_ms']} ms",
+               None if f["click_to_wall_p50_ms"] is None or f["click_to_wall_p90_ms"] is None
+               else f["click_to_wall_p50_ms"] <= 250 and f["click_to_wall_p90_ms"] <= 400),
+        _check("CPU per fed agent change, end to end", "≤ 2 ms",
+               f"{f['feed_ms_per_agent_change']} ms", _le(f["feed_ms_per_agent_change"], 2)),
         _check("history, 500 agents, 8-hour day", "≤ 50 MB",
                f"{f['history_mb_per_day_500_agents']} MB",
                _le(f["history_mb_per_day_500_agents"], 50)),
