@@ -212,6 +212,8 @@ def measure_freshness(
         if change.reply_at is not None and change.stored_at is not None:
             pipeline.append((change.stored_at - change.reply_at) * 1000)
             delivery.append(shown - change.stored_at * 1000)
+    if feed:  # a change the feed stored first is no poll's reply: no own share to tell
+        own = pipeline = delivery = []
     return {
         "changes": len(poller.changes),
         "observed": len(total),
