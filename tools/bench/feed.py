@@ -173,7 +173,10 @@ def celery_worker() -> Iterator[Process]:
         worker.stop(10)
 
 
-def measure_click_to_wall(server: Server, session_key: str, rounds: int) -> dict[str, Any]:
+def measure_click_to_wall(
+    server: Server, session_key: str, rounds: int, *, feed: bool = True
+) -> dict[str, Any]:
+    """Without ``feed`` (``instant_agents`` off) only the refresh and the poll show it."""
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} is missing"}
     from playwright.sync_api import sync_playwright
@@ -185,6 +188,10 @@ def measure_click_to_wall(server: Server, session_key: str, rounds: int) -> dict
     missed = 0
     with running(start_bench("click to wall", config, manual_clock=False)) as bench:
         only_enabled(bench.account)
+        if not feed:
+            options = {**bench.account.options, "instant_agents": "no"}
+            ProviderAccount.objects.filter(pk=bench.account.pk).update(options=options)
+            bench.account.refresh_from_db()
         poll(bench.account)
         engine = bench.engine
         with engine.locked():
@@ -210,7 +217,8 @@ def measure_click_to_wall(server: Server, session_key: str, rounds: int) -> dict
             console.wait_for_selector("#connection[data-state=open]", timeout=20_000)
             polling.start()
             feeds.start()
-            wall.wait_for_selector(".input[data-input=feed]", timeout=30_000)
+            if feed:
+                wall.wait_for_selector(".input[data-input=feed]", timeout=30_000)
             console.click(f"#agent-{agent.pk}")
             console.wait_for_selector(f"#panel-agent-{agent.pk}")
             for k in range(rounds * 2):
@@ -237,7 +245,7 @@ def measure_click_to_wall(server: Server, session_key: str, rounds: int) -> dict
         "observed": len(samples),
         "missed": missed,
         "vendor": "daktela",
-        "inputs": "feed + refresh poll (Celery) + 2 s poll",
+        "inputs": ("feed + " if feed else "") + "refresh poll (Celery) + 2 s poll",
         "p50_ms": rounded(percentile(samples, 50)),
         "p90_ms": rounded(percentile(samples, 90)),
         "max_ms": rounded(max(samples) if samples else None),

@@ -35,6 +35,8 @@ class Profile:
     # (each a pause and an unpause), fed agent changes for the CPU cost.
     feed_freshness_s: float = 30
     click_rounds: int = 8
+    # The same clicks with the feed off: the refresh alone (details only).
+    click_rounds_without_feed: int = 4
     feed_changes: int = 300
 
 
@@ -76,6 +78,7 @@ QUICK = Profile(
     history_warmup_minutes=0.4,
     feed_freshness_s=10,
     click_rounds=4,
+    click_rounds_without_feed=0,
     feed_changes=100,
 )
 
@@ -95,6 +98,7 @@ TINY = Profile(
     history_warmup_minutes=0.1,
     feed_freshness_s=3,
     click_rounds=1,
+    click_rounds_without_feed=0,
     feed_changes=5,
 )
 

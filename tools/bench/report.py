@@ -283,6 +283,23 @@ def table(rep: dict[str, Any]) -> str:
         f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B); compressed "
         f"{rep.get('wire_bytes_per_agent_change')} B ({rep.get('full_board_wire_bytes')} B)"
     )
+    fed = rep["details"].get("freshness_feed", {})
+    lines.append(
+        f"freshness with the feed        p50 {fed.get('p50_ms')} ms, "
+        f"p99 {fed.get('p99_ms')} ms ({fed.get('observed')} changes)"
+    )
+    for key in ("click_to_wall", "click_to_wall_without_feed"):
+        click = rep["details"].get(key, {})
+        if click:
+            lines.append(
+                f"click → wall ({click.get('inputs')})  p50 {click.get('p50_ms')} ms, "
+                f"p90 {click.get('p90_ms')} ms ({click.get('observed')} clicks)"
+            )
+    cost = rep["details"].get("feed_cost", {})
+    lines.append(
+        f"CPU per fed agent change       {cost.get('cpu_ms_per_change')} ms alone, "
+        f"{cost.get('cpu_ms_per_change_in_batches_of_10')} ms in batches of 10"
+    )
     for n, row in rep["details"].get("requests", {}).items():
         lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")
     history = rep["details"].get("history")

@@ -186,6 +186,10 @@ def run(
 
         def click() -> None:
             results["click_to_wall"] = measure_click_to_wall(web, session_key, profile.click_rounds)
+            if profile.click_rounds_without_feed:
+                results["click_to_wall_without_feed"] = measure_click_to_wall(
+                    web, session_key, profile.click_rounds_without_feed, feed=False
+                )
 
         if wanted("freshness"):
             phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
