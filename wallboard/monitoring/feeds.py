@@ -51,6 +51,8 @@ log = logging.getLogger("wallboard.feed")
 
 #: Each supervisor's tick stamps it (``manage.py watch --check``: the compose healthcheck).
 HEARTBEAT_KEY = "wallboard:feed-heartbeat"
+#: How long a new feed may take to read its agents before "not live" counts as down.
+START_GRACE_S = 5.0
 
 
 def last_tick() -> float | None:
@@ -163,18 +165,23 @@ class FeedRunner:
     """One account's feed on a thread: each batch of changes stored, each change of its
     state (live / down) stored and counted. Errors are logged once per streak."""
 
-    def __init__(self, account: ProviderAccount, feed: Feed, *, on_commit: CommitHook) -> None:
+    def __init__(
+        self, account: ProviderAccount, feed: Feed, *, on_commit: CommitHook, live: bool = False
+    ) -> None:
+        """``live``: what the board says now (a feed rebuilt for new agents carries on)."""
         self.account_pk = account.pk
         self.vendor = account.vendor
         self.feed = feed
         self.on_commit = on_commit
-        self.live = False
+        self.live = live
+        self._started_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"feed-{account.pk}", daemon=True)
 
     def start(self) -> FeedRunner:
         self.feed.start()
-        metrics.set_feed_state(self.account_pk, self.vendor, live=False)
+        self._started_at = time.monotonic()
+        metrics.set_feed_state(self.account_pk, self.vendor, live=self.live)
         self._thread.start()
         return self
 
@@ -196,7 +203,9 @@ class FeedRunner:
                     break
                 if batch.agents:
                     apply_agent_changes(self.account_pk, batch.agents, on_commit=self.on_commit)
-                if batch.live != self.live:
+                # A new feed is not live before its first readings: that is no outage.
+                starting = time.monotonic() - self._started_at < START_GRACE_S
+                if batch.live != self.live and (batch.live or not starting):
                     set_feed_live(self.account_pk, batch.live, on_commit=self.on_commit)
                     self.live = batch.live
                     metrics.set_feed_state(self.account_pk, self.vendor, live=batch.live)
@@ -245,13 +254,20 @@ class FeedSupervisor:
             current = self.runners.get(account.pk)
             if current is not None and current[0] == plan:
                 continue
-            if current is not None:
-                self._drop(account.pk, release=True)
-            self.runners[account.pk] = (plan, self._start(account, plan))
+            live = False
+            if current is not None:  # the board keeps its word while the new feed starts
+                live = current[1] is not None and current[1].live
+                self._drop(account.pk, release=False)
+            try:
+                runner = self._start(account, plan, live)
+            except Exception:  # a bad setting, the database: polling only, until it changes
+                log.exception("account %s: the feed could not start", account.pk)
+                runner = None
+            self.runners[account.pk] = (plan, runner)
         cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
         return held
 
-    def _start(self, account: ProviderAccount, plan: FeedPlan) -> FeedRunner | None:
+    def _start(self, account: ProviderAccount, plan: FeedPlan, live: bool) -> FeedRunner | None:
         provider = build_provider(account)
         try:
             feed = provider.agent_feed([AgentRef(id=login, login=login) for login in plan.logins])
@@ -260,7 +276,7 @@ class FeedSupervisor:
         if feed is None:  # switched off, an old API, no agents yet: polling only
             set_feed_live(account.pk, False, on_commit=self.on_commit)
             return None
-        return FeedRunner(account, feed, on_commit=self.on_commit).start()
+        return FeedRunner(account, feed, on_commit=self.on_commit, live=live).start()
 
     def _drop(self, pk: int, *, release: bool) -> None:
         _, runner = self.runners.pop(pk)

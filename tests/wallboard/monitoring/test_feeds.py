@@ -237,3 +237,22 @@ def test_two_watchers_do_not_double_up(center: Center, supervisors: list[FeedSup
     assert first.runners == {}
     assert claim_feeds("someone else", later) == set()
     assert ProviderAccount.objects.get(pk=center.account.pk).feed_owner == second.owner
+
+
+def test_a_new_agent_rebuilds_the_feed_without_saying_polling(
+    center: Center, supervisors: list[FeedSupervisor]
+) -> None:
+    supervisor = watching(center, supervisors)
+    [(plan, before)] = supervisor.runners.values()
+    events = len(center.heard.by("feed"))
+
+    # A poll found a new agent.
+    Agent.objects.create(account=center.account, vendor_id="99", login="newcomer", name="New")
+    supervisor.tick()
+
+    [(rebuilt, after)] = supervisor.runners.values()
+    assert after is not before
+    assert "newcomer" in rebuilt.logins
+    assert "newcomer" not in plan.logins
+    assert center.refreshed().feed_live
+    assert len(center.heard.by("feed")) == events  # no "polling" pushed in between
