@@ -72,7 +72,8 @@ def apply_agent_changes(
     agents that changed (0: nothing written, no ``seq``, no hook)."""
     taken_at = taken_at or timezone.now()
     with transaction.atomic():
-        acc = ProviderAccount.objects.select_for_update().get(pk=account_pk)
+        # Only what the change needs: the account's settings (decrypted on load) are not.
+        acc = ProviderAccount.objects.select_for_update().only("seq", "vendor").get(pk=account_pk)
         previous = cached_state(acc)
         delta = diff_agents(previous, agents, taken_at)
         if not delta:
