@@ -6,7 +6,7 @@ import enum
 import threading
 import zoneinfo
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
@@ -21,6 +21,7 @@ from .errors import (
     ProviderUnavailableError,
     UnsupportedActionError,
 )
+from .feeds import Feed
 from .http import make_client
 from .model import Endpoint, Snapshot
 
@@ -185,6 +186,8 @@ class Provider(ABC):
     config_fields: ClassVar[tuple[ConfigField, ...]]
     # What the vendor accepts, so forms can refuse bad input before anything is sent.
     penalty_range: ClassVar[tuple[int, int]] = (0, 99)
+    #: Whether ``agent_feed`` can give a feed (for some settings): who must supervise one.
+    feeds_agents: ClassVar[bool] = False
     listen_modes: ClassVar[tuple[ListenMode, ...]] = (
         ListenMode.SPY,
         ListenMode.WHISPER,
@@ -222,6 +225,11 @@ class Provider(ABC):
 
     @abstractmethod
     def fetch_snapshot(self) -> Snapshot: ...
+
+    def agent_feed(self, agents: Sequence[AgentRef]) -> Feed | None:
+        """An (unstarted) change feed of these agents (``providers.feeds``), or None where
+        the vendor or this account's settings offer none: then only the poll reads them."""
+        return None
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -39,3 +39,8 @@ def split_settings(vendor: str, values: Mapping[str, str]) -> tuple[dict[str, st
     secret = {f.name for f in provider_class(vendor).config_fields if f.secret}
     options = {k: v for k, v in values.items() if k not in secret}
     return options, {k: v for k, v in values.items() if k in secret}
+
+
+def feed_vendors() -> frozenset[str]:
+    """The vendors whose accounts may have a change feed (``Provider.agent_feed``)."""
+    return frozenset(key for key, provider in PROVIDERS.items() if provider.feeds_agents)

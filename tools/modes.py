@@ -66,7 +66,7 @@ PRIVATE = {
     "PROMETHEUS_MULTIPROC_DIR",
 }
 # Commands that run until stopped (the others must exit 0 before the next one starts).
-SERVICES = {"uvicorn", "celery", "demo", "serve", "simulate"}
+SERVICES = {"uvicorn", "celery", "demo", "serve", "simulate", "watch"}
 SETUP_DONE = (re.compile(r"^python3 -m venv "), re.compile(r"(^|/)pip install "))
 START_TIMEOUT_S = 90.0
 LIVE_TIMEOUT_S = 60.0

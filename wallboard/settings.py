@@ -209,6 +209,12 @@ CELERY_BEAT_SCHEDULE = {
 POLL_INTERVAL_S = envint("POLL_INTERVAL_S", 2)
 POLL_BACKOFF_MAX_S = envint("POLL_BACKOFF_MAX_S", 60)
 POLL_LEASE_S = envint("POLL_LEASE_S", 30)
+# Vendor feeds (ADR 019): how long a watcher's claim on an account's feed lasts unrenewed
+# (a dead watcher is replaced after it), and how often a watcher renews and looks for work.
+FEED_LEASE_S = envint("FEED_LEASE_S", 20)
+FEED_TICK_S = envint("FEED_TICK_S", 2)
+if not 0 < FEED_TICK_S * 3 <= FEED_LEASE_S:
+    raise ImproperlyConfigured("FEED_LEASE_S must be at least three times FEED_TICK_S.")
 
 # History: days kept (older rows are pruned hourly in batches), the minimum spacing of two
 # stored samples of one queue (changes in between overwrite the newest sample), and how many

@@ -5,6 +5,7 @@ from django.urls import include, path
 from wallboard.accounts.views import SignInView
 from wallboard.actions import views as action_views
 from wallboard.dashboards import views
+from wallboard.wiring.refresh import after_action
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,7 +18,13 @@ urlpatterns = [
     path("profile/tokens/", views.create_api_token, name="create-api-token"),
     path("profile/tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke-api-token"),
     path("tv/<str:token>/", views.tv, name="tv"),
-    path("actions/<int:account_id>/<str:action>/", action_views.act, name="act"),
+    # The wiring's refresh follows each successful action (actions never import the wiring).
+    path(
+        "actions/<int:account_id>/<str:action>/",
+        action_views.act,
+        {"after_action": after_action},
+        name="act",
+    ),
     path("audit/", action_views.audit_log, name="audit-log"),
     path("api/v1/", include("wallboard.api.urls")),
     path("login/", SignInView.as_view(), name="login"),

@@ -6,8 +6,9 @@ with ``access_token = sha1(login + password)``; the account's ``format`` option 
 ``providers.http.request`` (timeouts, size limit, HTTP error translation); every reply through
 ``providers.daktela.parse`` (envelope and Czech error texts, shapes, time zones).
 
-With ``instant_agents`` on, ``watch_agents`` gives an ``AgentWatcher`` (``watch.py``) that
-long-polls RTUserState per agent and reports each agent's change as it happens.
+With ``instant_agents`` on (the default), ``watch_agents`` gives an ``AgentWatcher``
+(``watch.py``) that long-polls RTUserState per agent and reports each agent's change as it
+happens, and ``agent_feed`` the same as the product's vendor-neutral ``Feed``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..errors import (
     ProviderRefusedError,
     UnsupportedActionError,
 )
+from ..feeds import Feed
 from ..http import make_client, request
 from ..model import (
     ActiveCall,
@@ -50,7 +52,8 @@ from ..model import (
     WaitingCall,
 )
 from . import parse
-from .watch import AgentWatcher, OnChange, OnError
+from .feed import AgentFeed
+from .watch import MAX_AGENTS, AgentWatcher, OnChange, OnError
 
 #: API versions the manual documents ("Requirement version" of its actions).
 API_VERSIONS: tuple[str, ...] = (
@@ -120,6 +123,7 @@ class DaktelaProvider(Provider):
         }
     )
     penalty_range = (0, 2)  # LoginQueue priority: 0 (high) … 2 (low)
+    feeds_agents = True  # RTUserState long-poll, with instant_agents
     listen_modes = (
         ListenMode.SPY,
         ListenMode.WHISPER,
@@ -147,10 +151,10 @@ class DaktelaProvider(Provider):
         ConfigField(
             "instant_agents",
             "yes: also watch each agent with an RTUserState long-poll (one open request per "
-            "agent) so agent changes show at once; no: the regular poll only.",
+            "agent, API 4.0 or later) so agent changes show at once; no: the regular poll only.",
             required=False,
-            default="no",
-            choices=("no", "yes"),
+            default="yes",
+            choices=("yes", "no"),
         ),
     )
 
@@ -188,8 +192,8 @@ class DaktelaProvider(Provider):
 
     @property
     def instant_agents(self) -> bool:
-        """Whether the account asks for the RTUserState long-poll watcher."""
-        return (self.config.options.get("instant_agents") or "no").strip().casefold() in YES
+        """Whether the account asks for the RTUserState long-poll watcher (unset: yes)."""
+        return (self.config.options.get("instant_agents") or "yes").strip().casefold() in YES
 
     def close(self) -> None:
         if self._long_poll_client is not None and self._owns_long_poll_client:
@@ -351,6 +355,18 @@ class DaktelaProvider(Provider):
                 f"this account uses {self.api_version}."
             )
         return AgentWatcher(self, logins, on_change, on_error=on_error, max_agents=max_agents)
+
+    def agent_feed(self, agents: Sequence[AgentRef]) -> Feed | None:
+        """The RTUserState long-poll of the first ``MAX_AGENTS`` of these agents as a
+        ``Feed``; None when ``instant_agents`` is off, the API version has no long-poll, or
+        no agent has a login. Agents past the cap show on the poll only."""
+        logins = list(dict.fromkeys(a.login for a in agents if a.login))[:MAX_AGENTS]
+        if not logins:
+            return None
+        try:
+            return AgentFeed(self, logins)
+        except UnsupportedActionError:
+            return None
 
     # ------------------------------------------------------------------ actions
 

@@ -36,7 +36,7 @@ from tools.bench.harness import (
 from tools.processes import Server
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.scheduler import claim_due_accounts
-from wallboard.wiring.pipeline import poll
+from wallboard.wiring.pipeline import feed_supervisor, poll
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -116,8 +116,16 @@ class Poller:
 
 
 def measure_freshness(
-    server: Server, session_key: str, seconds: float, agents: int = 100, seed: int = 11
+    server: Server,
+    session_key: str,
+    seconds: float,
+    agents: int = 100,
+    seed: int = 11,
+    *,
+    feed: bool = False,
 ) -> dict[str, Any]:
+    """With ``feed``, the account's vendor feed runs beside the poll (ADR 019), as
+    ``manage.py watch`` runs it: the same changes, the same board, the poll still every 2 s."""
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} is missing"}
     from playwright.sync_api import sync_playwright
@@ -147,6 +155,9 @@ def measure_freshness(
             page.goto(server.url + path)
             page.wait_for_selector("#connection[data-state=open]", timeout=20_000)
             thread.start()
+            feeds = feed_supervisor(tick_s=0.5).start() if feed else None
+            if feeds is not None:
+                page.wait_for_selector(".input[data-input=feed]", timeout=30_000)
             in_flight: dict[str, int] = {}
             deadline = time.time() + seconds
             next_id = 0
@@ -186,6 +197,8 @@ def measure_freshness(
             seen = page.evaluate("window.__seen")
             context.close()
             browser.close()
+        if feeds is not None:
+            feeds.stop()
         poller.stop.set()
         thread.join(timeout=10)
     total, own, pipeline, delivery = [], [], [], []
@@ -199,6 +212,8 @@ def measure_freshness(
         if change.reply_at is not None and change.stored_at is not None:
             pipeline.append((change.stored_at - change.reply_at) * 1000)
             delivery.append(shown - change.stored_at * 1000)
+    if feed:  # a change the feed stored first is no poll's reply: no own share to tell
+        own = pipeline = delivery = []
     return {
         "changes": len(poller.changes),
         "observed": len(total),
@@ -217,4 +232,5 @@ def measure_freshness(
         "own_delivery_p50_ms": rounded(percentile(delivery, 50)),
         "own_delivery_p99_ms": rounded(percentile(delivery, 99)),
         "board_agents": agents,
+        "input": "feed" if feed else "poll",
     }

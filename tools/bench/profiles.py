@@ -31,6 +31,13 @@ class Profile:
     history_agents: int
     history_minutes: float
     history_warmup_minutes: float
+    # Vendor feeds and actions (ADR 019): data age with Daktela's feed, supervisor clicks
+    # (each a pause and an unpause), fed agent changes for the CPU cost.
+    feed_freshness_s: float = 30
+    click_rounds: int = 8
+    # The same clicks with the feed off: the refresh alone (details only).
+    click_rounds_without_feed: int = 4
+    feed_changes: int = 300
 
 
 FULL = Profile(
@@ -69,6 +76,10 @@ QUICK = Profile(
     history_agents=500,
     history_minutes=0.8,
     history_warmup_minutes=0.4,
+    feed_freshness_s=10,
+    click_rounds=4,
+    click_rounds_without_feed=0,
+    feed_changes=100,
 )
 
 TINY = Profile(
@@ -85,6 +96,10 @@ TINY = Profile(
     history_agents=20,
     history_minutes=0.2,
     history_warmup_minutes=0.1,
+    feed_freshness_s=3,
+    click_rounds=1,
+    click_rounds_without_feed=0,
+    feed_changes=5,
 )
 
 PROFILES = {p.name: p for p in (FULL, QUICK, TINY)}

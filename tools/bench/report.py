@@ -26,6 +26,10 @@ REQUIRED_KEYS = (
     "provider_requests_per_min_1_viewer",
     "provider_requests_per_min_500_viewers",
     "history_mb_per_day_500_agents",
+    "freshness_feed_p99_ms",
+    "click_to_wall_p50_ms",
+    "click_to_wall_p90_ms",
+    "feed_ms_per_agent_change",
 )
 
 
@@ -116,6 +120,13 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
     fresh = results.get("freshness", {})
     for key in ("p50_ms", "p99_ms", "own_share_p50_ms", "own_share_p99_ms"):
         figures[f"freshness_{key}"] = fresh.get(key)
+    fed = results.get("freshness_feed", {})
+    figures["freshness_feed_p50_ms"] = fed.get("p50_ms")
+    figures["freshness_feed_p99_ms"] = fed.get("p99_ms")
+    click = results.get("click_to_wall", {})
+    figures["click_to_wall_p50_ms"] = click.get("p50_ms")
+    figures["click_to_wall_p90_ms"] = click.get("p90_ms")
+    figures["feed_ms_per_agent_change"] = results.get("feed_cost", {}).get("cpu_ms_per_change")
     history = results.get("history")
     if history:
         figures[f"history_mb_per_day_{history['agents']}_agents"] = history["mb_per_day"]
@@ -179,6 +190,14 @@ def targets(f: dict[str, Any], poll_interval_s: float = 2) -> list[dict[str, Any
         _check(f"provider requests/min, 1 vs {most} viewers", "equal (± one poll)",
                f"{one} vs {many} (one poll = {resolution}/min)",
                _same_requests(f, most)),
+        _check("data age with the feed (Daktela), p99", "≤ 300 ms",
+               f"{f['freshness_feed_p99_ms']} ms", _le(f["freshness_feed_p99_ms"], 300)),
+        _check("supervisor click → the board shows it", "p50 ≤ 250 ms, p90 ≤ 400 ms",
+               f"p50 {f['click_to_wall_p50_ms']} ms, p90 {f['click_to_wall_p90_ms']} ms",
+               None if f["click_to_wall_p50_ms"] is None or f["click_to_wall_p90_ms"] is None
+               else f["click_to_wall_p50_ms"] <= 250 and f["click_to_wall_p90_ms"] <= 400),
+        _check("CPU per fed agent change, end to end", "≤ 2 ms",
+               f"{f['feed_ms_per_agent_change']} ms", _le(f["feed_ms_per_agent_change"], 2)),
         _check("history, 500 agents, 8-hour day", "≤ 50 MB",
                f"{f['history_mb_per_day_500_agents']} MB",
                _le(f["history_mb_per_day_500_agents"], 50)),
@@ -263,6 +282,23 @@ def table(rep: dict[str, Any]) -> str:
         f"bytes per agent change         {rep['bytes_per_agent_change']} B (full board "
         f"of {rep.get('full_board_agents')} agents: {rep['full_board_bytes']} B); compressed "
         f"{rep.get('wire_bytes_per_agent_change')} B ({rep.get('full_board_wire_bytes')} B)"
+    )
+    fed = rep["details"].get("freshness_feed", {})
+    lines.append(
+        f"freshness with the feed        p50 {fed.get('p50_ms')} ms, "
+        f"p99 {fed.get('p99_ms')} ms ({fed.get('observed')} changes)"
+    )
+    for key in ("click_to_wall", "click_to_wall_without_feed"):
+        click = rep["details"].get(key, {})
+        if click:
+            lines.append(
+                f"click → wall ({click.get('inputs')})  p50 {click.get('p50_ms')} ms, "
+                f"p90 {click.get('p90_ms')} ms ({click.get('observed')} clicks)"
+            )
+    cost = rep["details"].get("feed_cost", {})
+    lines.append(
+        f"CPU per fed agent change       {cost.get('cpu_ms_per_change')} ms alone, "
+        f"{cost.get('cpu_ms_per_change_in_batches_of_10')} ms in batches of 10"
     )
     for n, row in rep["details"].get("requests", {}).items():
         lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")

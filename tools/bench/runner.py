@@ -18,6 +18,7 @@ from providers.model import AgentStatus
 from providers.sim.engine import SimConfig
 from tools.bench import report
 from tools.bench.fanout import run_fanout
+from tools.bench.feed import measure_click_to_wall, measure_feed_cost
 from tools.bench.freshness import measure_freshness
 from tools.bench.harness import Bench, Pushes, only_enabled, running, start_bench
 from tools.bench.history import measure_history
@@ -119,11 +120,23 @@ def _fanout_phases(
     phase(f"fan-out, stock Channels on Daphne: {profile.stock_clients} clients", stock)
 
 
+#: What ``only`` may name (``manage.py bench --only``).
+PARTS = ("pipeline", "freshness", "feed", "click", "fanout", "history")
+
+
 def run(
-    profile: Profile, say: Say = lambda _: None, server: ServerKind = "uvicorn"
+    profile: Profile,
+    say: Say = lambda _: None,
+    server: ServerKind = "uvicorn",
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Every benchmark in turn; one that fails is reported under ``errors`` and the others
-    still run. ``server``: the production server, or Daphne to compare (ADR 012)."""
+    still run. ``server``: the production server, or Daphne to compare (ADR 012); ``only``:
+    these of ``PARTS`` alone."""
+
+    def wanted(part: str) -> bool:
+        return only is None or part in only
+
     started = time.monotonic()
     results: dict[str, Any] = {
         "profile": profile.name,
@@ -144,7 +157,7 @@ def run(
         finally:
             close_old_connections()
 
-    for size in profile.pipeline:
+    for size in profile.pipeline if wanted("pipeline") else ():
 
         def pipeline(size: PipelineSize = size) -> None:
             results["pipeline"][size.agents] = measure_pipeline(
@@ -152,6 +165,12 @@ def run(
             )
 
         phase(f"pipeline: {size.agents} agents, churn {size.churn_pcts} %", pipeline)
+    if wanted("feed"):
+
+        def feed_cost() -> None:
+            results["feed_cost"] = measure_feed_cost(profile.feed_changes)
+
+        phase(f"feed: CPU of {profile.feed_changes} fed agent changes", feed_cost)
     session_key = viewer_session()
     with serve(kind=server) as web:
 
@@ -160,16 +179,35 @@ def run(
                 web, session_key, profile.freshness_s, profile.freshness_agents
             )
 
-        phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
-        with fanout_board(session_key) as board:
-            _fanout_phases(phase, results, profile, board, web, server)
+        def freshness_feed() -> None:
+            results["freshness_feed"] = measure_freshness(
+                web, session_key, profile.feed_freshness_s, profile.freshness_agents, feed=True
+            )
+
+        def click() -> None:
+            results["click_to_wall"] = measure_click_to_wall(web, session_key, profile.click_rounds)
+            if profile.click_rounds_without_feed:
+                results["click_to_wall_without_feed"] = measure_click_to_wall(
+                    web, session_key, profile.click_rounds_without_feed, feed=False
+                )
+
+        if wanted("freshness"):
+            phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)
+        if wanted("feed"):
+            phase(f"freshness with the feed: {profile.feed_freshness_s:.0f} s", freshness_feed)
+        if wanted("click"):
+            phase(f"click to wall: {profile.click_rounds} rounds in Chromium", click)
+        if wanted("fanout"):
+            with fanout_board(session_key) as board:
+                _fanout_phases(phase, results, profile, board, web, server)
 
     def history() -> None:
         results["history"] = measure_history(
             profile.history_agents, profile.history_minutes, profile.history_warmup_minutes
         )
 
-    phase(f"history: {profile.history_agents} agents, simulated day", history)
+    if wanted("history"):
+        phase(f"history: {profile.history_agents} agents, simulated day", history)
     results["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["run_s"] = round(time.monotonic() - started, 1)
     say(f"[{results['run_s']:6.1f} s] done")

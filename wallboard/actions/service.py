@@ -1,9 +1,10 @@
-"""Carry out one action: validate, authorise, call the vendor, audit, re-poll."""
+"""Carry out one action: validate, authorise, call the vendor, audit, refresh the wall."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +32,10 @@ from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.scheduler import request_poll
 
 log = logging.getLogger("wallboard.actions")
+
+# What follows a successful action: the wiring's refresh (the URLconf passes it to the
+# view); on its own, the account is only made due for the scheduler's next tick.
+AfterAction = Callable[[ProviderAccount], None]
 
 # Parameters that are never written to the audit log, whatever an action calls them.
 SECRET_PARAMS = frozenset({"pin", "password", "api_key", "csrfmiddlewaretoken"})
@@ -65,11 +70,13 @@ def perform(
     *,
     provider: Provider | None = None,
     scope: Scope | None = None,
+    after_action: AfterAction = request_poll,
 ) -> Outcome:
     """Do ``action`` on ``account`` for ``user`` with the submitted ``data``.
 
     An action name that is not one of ``ACTIONS`` is a 404 and leaves no audit entry: the
-    log holds what people did, not whatever text was posted to the URL.
+    log holds what people did, not whatever text was posted to the URL. After a success
+    ``after_action(account)`` shows its effect on the screens.
     """
     spec: ActionSpec | None = ACTIONS.get(action)
     if spec is None:
@@ -122,7 +129,7 @@ def perform(
             status = next(s for cls, s in STATUS_FOR_ERROR if isinstance(err, cls))
             return _finish(audit, Outcome(False, status, err.message))
         audit.duration_ms = (time.perf_counter() - started) * 1000
-        request_poll(account)
+        after_action(account)
         return _finish(audit, Outcome(True, HTTPStatus.OK, _("Done: %s.") % spec.label))
     finally:
         provider.close()

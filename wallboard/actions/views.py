@@ -14,19 +14,23 @@ from django_ratelimit.core import get_usage
 from wallboard.accounts.access import scope_for
 from wallboard.accounts.models import Role
 from wallboard.actions.audit import entries_in_scope
-from wallboard.actions.service import Outcome, perform, unknown_action
+from wallboard.actions.service import AfterAction, Outcome, perform, unknown_action
 from wallboard.actions.specs import ACTIONS
 from wallboard.monitoring.ids import parse_id
 from wallboard.monitoring.models import ProviderAccount
+from wallboard.monitoring.scheduler import request_poll
 
 
 @require_POST
-def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
+def act(
+    request: HttpRequest, account_id: int, action: str, after_action: AfterAction = request_poll
+) -> HttpResponse:
     """Run an action and answer with a feedback fragment; its status says how it went.
 
     Refusals are 403 (not a redirect to the login page): the caller is a script, not a page.
     An action name that is not one of ``ACTIONS`` is a 404 and no audit entry. Over the
     user's ``ACTION_RATE_LIMIT`` the answer is 429 and the vendor is not called.
+    ``after_action`` (the URLconf passes the wiring's) refreshes the wall after a success.
     """
     if not request.user.is_authenticated:
         return HttpResponseForbidden(_("Sign in first."))
@@ -47,7 +51,14 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
             % {"seconds": max(usage["time_left"], 1)},
         )
     else:
-        outcome = perform(request.user, account, action, request.POST.dict(), scope=scope)
+        outcome = perform(
+            request.user,
+            account,
+            action,
+            request.POST.dict(),
+            scope=scope,
+            after_action=after_action,
+        )
     return _feedback(request, outcome, account)
 
 

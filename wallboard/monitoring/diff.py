@@ -9,6 +9,7 @@ the snapshot whose endpoints failed are carried over from the previous state.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -120,6 +121,28 @@ def _same(a: object, b: object) -> bool:
     return True
 
 
+def _agent(a: Agent, old: Agent | None, taken_at: datetime) -> Agent:
+    """The comparable form of an agent the vendor reported, given the one we hold."""
+    # An empty optional string from a vendor means "not reported", like None.
+    # (Replacing only when needed: copying 1,000 agents per poll shows in profiles.)
+    if "" in (a.extension, a.pause_reason_id, a.pause_reason):
+        a = dataclasses.replace(
+            a,
+            extension=a.extension or None,
+            pause_reason_id=a.pause_reason_id or None,
+            pause_reason=a.pause_reason or None,
+        )
+    if a.status_since is None:
+        # The vendor does not say since when: keep ours while the status holds.
+        kept = old.status_since if old is not None and old.status == a.status else None
+        a = dataclasses.replace(a, status_since=kept or taken_at.replace(microsecond=0))
+    elif old is not None and _older(a, old):
+        # A status that began before the one we hold is an old reply (a lagging vendor
+        # node, a replayed response, a poll fetched before a fed change): keep the newer.
+        a = old
+    return a
+
+
 def normalise(snapshot: Snapshot, previous: State) -> State:
     """The comparable state of ``snapshot``; failed parts keep the previous values."""
     taken_at = snapshot.taken_at
@@ -141,25 +164,7 @@ def normalise(snapshot: Snapshot, previous: State) -> State:
         state.memberships = dict(previous.memberships)
     else:
         for a in snapshot.agents:
-            # An empty optional string from a vendor means "not reported", like None.
-            # (Replacing only when needed: copying 1,000 agents per poll shows in profiles.)
-            if "" in (a.extension, a.pause_reason_id, a.pause_reason):
-                a = dataclasses.replace(
-                    a,
-                    extension=a.extension or None,
-                    pause_reason_id=a.pause_reason_id or None,
-                    pause_reason=a.pause_reason or None,
-                )
-            old = previous.agents.get(a.id)
-            if a.status_since is None:
-                # The vendor does not say since when: keep ours while the status holds.
-                kept = old.status_since if old is not None and old.status == a.status else None
-                a = dataclasses.replace(a, status_since=kept or taken_at.replace(microsecond=0))
-            elif old is not None and _older(a, old):
-                # A status that began before the one we hold is an old reply (a lagging
-                # vendor node, a replayed response): keep the newer news.
-                a = old
-            state.agents[a.id] = a
+            state.agents[a.id] = _agent(a, previous.agents.get(a.id), taken_at)
         for m in snapshot.memberships:
             state.memberships[(m.agent_id, m.queue_id)] = m
 
@@ -234,6 +239,22 @@ def diff(old: State, new: State, new_taken_at: datetime) -> Delta:
         before, after = old.waiting.get(queue_id, ()), new.waiting.get(queue_id, ())
         if len(before) != len(after) or not all(map(_same, before, after)):
             delta.waiting[queue_id] = after
+    return delta
+
+
+def diff_agents(old: State, agents: Iterable[Agent], taken_at: datetime) -> Delta:
+    """What a feed's agent readings change in ``old``: the same normalisation and the same
+    comparison as a poll's, so a reading a poll already stored (or the other way round)
+    changes nothing. Agents ``old`` does not hold are left to the poll (it knows their
+    queues); a feed names agents, it does not add them."""
+    delta = Delta()
+    for reading in agents:
+        before = old.agents.get(reading.id)
+        if before is None:
+            continue
+        agent = _agent(reading, before, taken_at)
+        if agent is not before and agent != before and not _same(before, agent):
+            delta.agents[agent.id] = agent
     return delta
 
 

@@ -71,6 +71,12 @@ class ProviderAccount(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
 
+    # The vendor change feed (ADR 019): which watcher holds it (claimed and renewed with
+    # atomic UPDATEs, like polls) and whether it delivers now ("live feed" on the board).
+    feed_owner = models.CharField(max_length=100, blank=True)
+    feed_lease_until = models.DateTimeField(null=True, blank=True)
+    feed_live = models.BooleanField(default=False)
+
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     stale = models.BooleanField(default=False)

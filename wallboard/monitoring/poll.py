@@ -75,6 +75,11 @@ def _record_snapshot(
         delta = diff(previous, state, snapshot.taken_at)
         stale_parts, error = _status(snapshot)
         status_changed = acc.stale or acc.stale_parts != stale_parts or acc.last_error != error
+        if acc.feed_live and not _feed_held(acc, snapshot.taken_at):
+            # The watcher died without saying so: its lease ran out, this poll stands in.
+            log.warning("%s: feed watcher gone, polling", acc)
+            acc.feed_live = False
+            status_changed = True
         if (acc.stale or acc.stale_parts) and not stale_parts:
             log.info("%s: polling recovered", acc)
         elif stale_parts and (acc.stale or not acc.stale_parts):
@@ -159,6 +164,7 @@ def _record_failure(
 
 _POLL_FIELDS = [
     "seq",
+    "feed_live",
     "stale",
     "stale_parts",
     "last_error",
@@ -168,6 +174,10 @@ _POLL_FIELDS = [
     "next_poll_at",
     "lease_until",
 ]
+
+
+def _feed_held(account: ProviderAccount, now: datetime) -> bool:
+    return account.feed_lease_until is not None and account.feed_lease_until > now
 
 
 def _next_poll(

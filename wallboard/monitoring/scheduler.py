@@ -33,6 +33,7 @@ poll_log = logging.getLogger("wallboard.poll")
 # The Celery task names (``wallboard.wiring.tasks``), also named in CELERY_BEAT_SCHEDULE.
 DISPATCH_TASK = "wallboard.dispatch_polls"
 POLL_TASK = "wallboard.poll_account"
+REFRESH_TASK = "wallboard.refresh_account"
 
 
 def claim_due_accounts(
@@ -62,6 +63,19 @@ def claim_due_accounts(
             account.lease_until = lease_until
             claimed.append(account)
     return claimed
+
+
+def claim_account(account_pk: int, now: datetime | None = None) -> ProviderAccount | None:
+    """Take the lease on one account now, due or not (a poll asked for after an action);
+    None while another poll holds it or the account is disabled."""
+    now = now or timezone.now()
+    lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
+    won = (
+        ProviderAccount.objects.filter(pk=account_pk, enabled=True)
+        .exclude(lease_until__gt=now)
+        .update(lease_until=lease_until, next_poll_at=now)
+    )
+    return ProviderAccount.objects.filter(pk=account_pk).first() if won else None
 
 
 def request_poll(account: ProviderAccount) -> None:

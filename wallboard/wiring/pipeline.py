@@ -1,4 +1,5 @@
-"""What follows a committed poll, and the poll and scheduler bound to it."""
+"""What follows a committed poll (or a fed change), and the poll, scheduler and feed
+supervisor bound to it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wallboard import metrics
 from wallboard.dashboards.alerts import evaluate_account
 from wallboard.dashboards.models import Alert
 from wallboard.live.publish import publish_account, publish_alerts, publish_heartbeat
+from wallboard.monitoring.feeds import FeedSupervisor
 from wallboard.monitoring.hooks import Committed
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import PollResult, poll_once
@@ -99,3 +101,9 @@ class Embedded:
 def embedded_scheduler(*, tick_s: float = 0.2, workers: int = 4) -> Embedded:
     """The in-process scheduler (embedded mode, tests) with the product's hook."""
     return Embedded(tick_s=tick_s, workers=workers)
+
+
+def feed_supervisor(*, tick_s: float | None = None) -> FeedSupervisor:
+    """The vendor feeds' supervisor (``manage.py watch``, the one-process modes) with the
+    product's hook: fed changes are pushed, alerted and notified as polled ones are."""
+    return FeedSupervisor(on_commit=after_commit, tick_s=tick_s)

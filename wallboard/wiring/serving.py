@@ -1,7 +1,8 @@
-"""One process that serves and polls: uvicorn with the production settings (ADR 012) and the
-embedded poll scheduler, for the modes without Redis (``manage.py demo``, ``manage.py
-serve``). The in-memory channel layer only reaches the sockets of its own process, so these
-modes are one process by design; with Redis, uvicorn and Celery run apart.
+"""One process that serves and polls: uvicorn with the production settings (ADR 012), the
+embedded poll scheduler and the vendor feeds' supervisor (ADR 019), for the modes without
+Redis (``manage.py demo``, ``manage.py serve``). The in-memory channel layer only reaches
+the sockets of its own process, so these modes are one process by design; with Redis,
+uvicorn and Celery run apart.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from types import FrameType
 
 from wallboard.live import push
 from wallboard.live.consumers import MAX_CLIENT_MESSAGE_BYTES
-from wallboard.wiring.pipeline import embedded_scheduler
+from wallboard.wiring.pipeline import embedded_scheduler, feed_supervisor
 
 
 def serve_in_process(
@@ -47,9 +48,11 @@ def serve_in_process(
         # Pushes must run on the server's loop: the in-memory layer's queues live there.
         push.use_event_loop(asyncio.get_running_loop())
         scheduler = embedded_scheduler().start()
+        feeds = feed_supervisor().start()
         try:
             await server.serve()
         finally:
+            await asyncio.to_thread(feeds.stop)
             await asyncio.to_thread(scheduler.stop)
 
     # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it found:

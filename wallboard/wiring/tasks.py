@@ -1,4 +1,5 @@
-"""Celery: beat runs ``dispatch_polls`` every second; workers run ``poll_account``.
+"""Celery: beat runs ``dispatch_polls`` every second; workers run ``poll_account``, and
+``refresh_account`` after an action.
 
 Thin wrappers: the claims and the outage logging are monitoring's (``scheduler``), the poll
 is monitoring's ``poll_once``; what this adds is the product's hook.
@@ -17,10 +18,12 @@ from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.scheduler import (
     DISPATCH_TASK,
     POLL_TASK,
+    REFRESH_TASK,
     database_outage_logged_once,
     dispatch_due,
 )
 from wallboard.wiring.pipeline import poll
+from wallboard.wiring.refresh import refresh
 
 
 @shared_task(name=DISPATCH_TASK, ignore_result=True)
@@ -46,3 +49,10 @@ def poll_account(account_pk: int) -> None:
         account = ProviderAccount.objects.filter(pk=account_pk, enabled=True).first()
         if account is not None:
             poll(account)
+
+
+@shared_task(name=REFRESH_TASK, ignore_result=True)
+def refresh_account(account_pk: int) -> None:
+    """A poll asked for after an action (``wiring.refresh``): at once, due or not."""
+    with database_outage_logged_once():
+        refresh(account_pk)

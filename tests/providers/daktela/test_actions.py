@@ -43,8 +43,8 @@ def test_declaration() -> None:
     assert fields["api_version"].choices == API_VERSIONS
     assert (fields["format"].default, fields["format"].choices) == ("json", ("json", "xml"))
     assert (fields["instant_agents"].default, fields["instant_agents"].choices) == (
-        "no",
-        ("no", "yes"),
+        "yes",
+        ("yes", "no"),
     )
     assert not fields["format"].required
     assert not fields["instant_agents"].required

@@ -297,4 +297,5 @@ def test_bounds_and_the_account_option(center: Center) -> None:
         center.provider(instant_agents="no").watch_agents(["a"], print)
     with pytest.raises(UnsupportedActionError, match=r"version 4\.0"):
         center.provider(api_version="3.9").watch_agents(["a"], print)
-    assert not DaktelaProvider(AccountConfig(base_url="http://x")).instant_agents
+    # Unset, it is on (ADR 019).
+    assert DaktelaProvider(AccountConfig(base_url="http://x")).instant_agents

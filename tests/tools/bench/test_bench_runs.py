@@ -37,6 +37,10 @@ def test_every_benchmark_runs_at_tiny_sizes(transactional_db: None) -> None:
     assert all(row["requests"] > 0 for row in details["requests"].values())
     assert details["freshness"]["changes"] > 0
     assert details["history"]["rows_per_day"] > 0
-    assert len(rep["targets"]) == 10
+    assert details["freshness_feed"]["input"] == "feed"
+    assert details["click_to_wall"]["clicks"] == 2
+    assert details["feed_cost"]["stored"] == details["feed_cost"]["changes"]
+    assert rep["feed_ms_per_agent_change"] is not None
+    assert len(rep["targets"]) == 13
     json.dumps(rep, default=str)
     assert "DESIGN §10 targets" in table(rep)

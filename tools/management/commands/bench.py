@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import require
 from tools.bench import runner
@@ -41,6 +41,10 @@ class Command(BaseCommand):
             help="the web server to measure (production: uvicorn; daphne to compare, ADR 012)",
         )
         parser.add_argument(
+            "--only",
+            help=f"comma-separated parts to run alone: {', '.join(runner.PARTS)}",
+        )
+        parser.add_argument(
             "--database",
             default=BENCH_DATABASE,
             help="name of the throw-away database (created and dropped)",
@@ -59,8 +63,13 @@ class Command(BaseCommand):
             self.stderr.write(line)
             self.stderr.flush()
 
+        only = None
+        if options["only"]:
+            only = frozenset(part.strip() for part in options["only"].split(","))
+            if unknown := only - set(runner.PARTS):
+                raise CommandError(f"--only: unknown {', '.join(sorted(unknown))}")
         with bench_database(options["database"]):
-            report = runner.run(profile, say, server=options["server"])
+            report = runner.run(profile, say, server=options["server"], only=only)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str, ensure_ascii=False))
         else:
@@ -74,6 +83,7 @@ class Command(BaseCommand):
         argv += ["--json"] if options["json"] else []
         argv += ["--quick"] if options["quick"] else []
         argv += ["--profile", options["profile"]] if options["profile"] else []
+        argv += ["--only", options["only"]] if options["only"] else []
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS}
         code = subprocess.call(argv, env=env)  # noqa: S603 - our own interpreter and command
         if code:
