@@ -206,9 +206,11 @@ def serve(
     app: str = APP,
     pythonpath: str = "",
     port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """One server process serving ``app`` with these settings and this database
-    (``app``/``pythonpath`` let an experiment serve a variant without touching the code)."""
+    (``app``/``pythonpath`` let an experiment serve a variant without touching the code;
+    ``env`` adds to the process environment)."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -217,6 +219,7 @@ def serve(
         "REDIS_URL": settings.REDIS_URL or "",
         "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, str(ROOT)) if p),
         "LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     quiet = ("--log-level", "warning") if kind == "uvicorn" else ()
     process = Process(kind, web_command(kind, port, *quiet, *flags, app=app), env).start()

@@ -158,7 +158,9 @@ async def connect(
     try:
         await loop.sock_connect(sock, (target.host, target.port))
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        request, accept = handshake(target.host, target.port, path, headers, deflate)
+        # Each server checks the full origin (scheme, host and port) against its own.
+        origin = {"Origin": f"http://{target.host}:{target.port}"}
+        request, accept = handshake(target.host, target.port, path, {**headers, **origin}, deflate)
         await loop.sock_sendall(sock, request)
         head = b""
         while b"\r\n\r\n" not in head:

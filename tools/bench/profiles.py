@@ -87,7 +87,8 @@ TINY = Profile(
     pipeline=(PipelineSize(20, (0, 50), polls=2, naive_polls=1),),
     fanout_clients=(3,),
     fanout_deltas=2,
-    fanout_two_process_clients=4,
+    # More screens than one session may hold (ADR 016), over two origins.
+    fanout_two_process_clients=24,
     stock_clients=(3,),
     requests_viewers=(1, 3),
     requests_window_s=2.5,

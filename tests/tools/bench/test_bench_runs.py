@@ -28,9 +28,11 @@ def test_every_benchmark_runs_at_tiny_sizes(transactional_db: None) -> None:
     fanout = details["fanout"][3]
     assert fanout["clients"] == 3
     assert fanout["p99_ms"] is not None
-    two = details["fanout_processes"][2][4]
-    assert (two["clients"], two["servers"]) == (4, 2)
+    two = details["fanout_processes"][2][24]
+    assert (two["clients"], two["servers"]) == (24, 2)
     assert two["p99_ms"] is not None
+    assert (two["refused"], two["dropped"]) == (0, 0)
+    assert rep["errors"] == {}
     assert details["fanout_stock"][3]["p99_ms"] is not None
     assert rep["stock_vs_ours_fanout_ratio_3"] is not None
     assert set(details["requests"]) == {1, 3}
