@@ -15,6 +15,18 @@ class PipelineSize:
 
 
 @dataclass(frozen=True)
+class AccountsSize:
+    """``bench --accounts``: steps of this many accounts, each of ``agents`` agents polled
+    every ``interval_s`` by real Celery processes."""
+
+    steps: tuple[int, ...]
+    agents: int = 50
+    interval_s: int = 2
+    warmup_s: float = 6
+    measure_s: float = 20
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     pipeline: tuple[PipelineSize, ...]
@@ -31,6 +43,7 @@ class Profile:
     history_agents: int
     history_minutes: float
     history_warmup_minutes: float
+    accounts: AccountsSize | None = None
 
 
 FULL = Profile(
@@ -50,6 +63,7 @@ FULL = Profile(
     history_agents=500,
     history_minutes=3,
     history_warmup_minutes=1.5,
+    accounts=AccountsSize((10, 50, 100, 200)),
 )
 
 QUICK = Profile(
@@ -69,6 +83,7 @@ QUICK = Profile(
     history_agents=500,
     history_minutes=0.8,
     history_warmup_minutes=0.4,
+    accounts=AccountsSize((10,), warmup_s=4, measure_s=8),
 )
 
 TINY = Profile(
