@@ -65,7 +65,7 @@ SAMPLE_S = 0.5
 AGE_LIMIT_S = 2.3
 WORKER_CONCURRENCY = 4
 MOMENTS = 15
-FIRST_POLL_TIMEOUT_S = 90
+FIRST_POLL_TIMEOUT_S = 30
 REPLAY_APP = "tools.bench.replay:app"
 
 
@@ -336,23 +336,24 @@ def _per_s(delta: float, seconds: float) -> float:
     return round(delta / seconds, 1)
 
 
-def wait_polled(stack: Stack, pks: list[int], timeout_s: float = FIRST_POLL_TIMEOUT_S) -> None:
+def wait_polled(stack: Stack, pks: list[int], timeout_s: float = FIRST_POLL_TIMEOUT_S) -> bool:
     """Until each of ``pks`` has been polled once (the first poll of an account stores all
-    its agents and builds its adapter in each pool process: start-up, not the steady cost)."""
+    its agents and builds its adapter in each pool process: start-up, not the steady cost);
+    False if the machine did not get there in time (saturated: the step is measured as is)."""
     deadline = time.monotonic() + timeout_s
     while ProviderAccount.objects.filter(pk__in=pks, last_success_at__isnull=True).exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"not every account was polled within {timeout_s} s: "
-                               f"{stack.worker.log_tail()}")  # fmt: skip
         if not stack.worker.running or not stack.beat.running:
             raise RuntimeError(f"Celery exited: {stack.worker.log_tail()} {stack.beat.log_tail()}")
+        if time.monotonic() > deadline:
+            return False
         time.sleep(SAMPLE_S)
+    return True
 
 
 def step(stack: Stack, pks: list[int], size: AccountsSize) -> dict[str, Any]:
     ProviderAccount.objects.filter(pk__in=pks).update(enabled=True, next_poll_at=timezone.now())
     enabled_at = time.monotonic()
-    wait_polled(stack, pks)
+    all_polled = wait_polled(stack, pks)
     time.sleep(size.warmup_s)
     before = stack.counters()
     samples = sample(pks, size.measure_s, enabled_at)
@@ -363,6 +364,7 @@ def step(stack: Stack, pks: list[int], size: AccountsSize) -> dict[str, Any]:
     backends_s = sum(t - before.backends_s.get(pid, 0.0) for pid, t in after.backends_s.items())
     return {
         "accounts": len(pks),
+        "all_polled_before_measuring": all_polled,
         "agents_per_account": size.agents,
         "interval_s": size.interval_s,
         "measured_s": round(elapsed, 1),
@@ -420,6 +422,9 @@ def measure_accounts(size: AccountsSize, say: Say = lambda _: None) -> dict[str,
                 f"CPU/poll, load {row['load_avg'][0]}"
             )
             close_old_connections()
+            if row["polls_per_s"] < row["intended_polls_per_s"] / 2:
+                say("    saturated: the larger steps are skipped")
+                break
         for proc in (celery.worker, celery.beat):
             if not proc.running:
                 raise RuntimeError(f"{proc.name} exited: {proc.log_tail()}")
