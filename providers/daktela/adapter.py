@@ -173,6 +173,9 @@ class DaktelaProvider(Provider):
         # Unchanged users keep their parsed record from the previous reply (1,000 agents at
         # 5 % churn: most of the parse).
         self._users_reuse = parse.UsersReuse()
+        # The previous DeviceStates reply and its parse: phones change far less often than
+        # they are polled, and an identical reply need not be decoded again.
+        self._devices: tuple[bytes, dict[str, str]] | None = None
 
     def __repr__(self) -> str:
         return f"<DaktelaProvider {self.config.base_url!r}>"
@@ -277,7 +280,7 @@ class DaktelaProvider(Provider):
         devices: dict[str, str] = {}
         if users is not None:
             try:  # a refinement only (UNAVAILABLE phones): its failure costs nothing else
-                devices = parse.parse_device_states(self._call("DeviceStates"), fmt=fmt)
+                devices = self._device_states(fmt)
             except ProviderAuthError:
                 raise
             except ProviderError:
@@ -308,6 +311,12 @@ class DaktelaProvider(Provider):
             failed=failed,
             errors=tuple(parts.messages),
         )
+
+    def _device_states(self, fmt: parse.ReplyFormat) -> dict[str, str]:
+        body = self._call("DeviceStates")
+        if self._devices is None or self._devices[0] != body:
+            self._devices = (body, parse.parse_device_states(body, fmt=fmt))
+        return self._devices[1]
 
     def user_state(self, agent: AgentRef, previous_hash: str | None = None) -> parse.UsersState:
         """RTUserState for one agent ("my panel"), with its ``hash``.

@@ -15,6 +15,18 @@ class PipelineSize:
 
 
 @dataclass(frozen=True)
+class AccountsSize:
+    """``bench --accounts``: steps of this many accounts, each of ``agents`` agents polled
+    every ``interval_s`` by real Celery processes."""
+
+    steps: tuple[int, ...]
+    agents: int = 50
+    interval_s: int = 2
+    warmup_s: float = 6
+    measure_s: float = 20
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     pipeline: tuple[PipelineSize, ...]
@@ -38,6 +50,7 @@ class Profile:
     # The same clicks with the feed off: the refresh alone (details only).
     click_rounds_without_feed: int = 4
     feed_changes: int = 300
+    accounts: AccountsSize | None = None
 
 
 FULL = Profile(
@@ -57,6 +70,7 @@ FULL = Profile(
     history_agents=500,
     history_minutes=3,
     history_warmup_minutes=1.5,
+    accounts=AccountsSize((10, 50, 100, 200)),
 )
 
 QUICK = Profile(
@@ -80,6 +94,7 @@ QUICK = Profile(
     click_rounds=4,
     click_rounds_without_feed=0,
     feed_changes=100,
+    accounts=AccountsSize((10,), warmup_s=4, measure_s=8),
 )
 
 TINY = Profile(

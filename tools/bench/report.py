@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import connection
 
+from tools.bench.accounts import summary as accounts_summary
+
 REQUIRED_KEYS = (
     "pipeline_ms_1000_agents_5pct",
     "pipeline_naive_ratio_1000_agents_5pct",
@@ -30,6 +32,9 @@ REQUIRED_KEYS = (
     "click_to_wall_p50_ms",
     "click_to_wall_p90_ms",
     "feed_ms_per_agent_change",
+    "accounts_sustained_polls_per_s",
+    "accounts_max_at_2300ms",
+    "accounts_cpu_ms_per_poll_50_agents",
 )
 
 
@@ -130,6 +135,7 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
     history = results.get("history")
     if history:
         figures[f"history_mb_per_day_{history['agents']}_agents"] = history["mb_per_day"]
+    figures.update(accounts_summary(results.get("accounts") or {}))
     return figures
 
 
@@ -201,7 +207,16 @@ def targets(f: dict[str, Any], poll_interval_s: float = 2) -> list[dict[str, Any
         _check("history, 500 agents, 8-hour day", "≤ 50 MB",
                f"{f['history_mb_per_day_500_agents']} MB",
                _le(f["history_mb_per_day_500_agents"], 50)),
+        _accounts_check(f),
     ]  # fmt: skip
+
+
+def _accounts_check(f: dict[str, Any]) -> dict[str, Any]:
+    most = f.get("accounts_max_at_2300ms")
+    return _check("accounts x 50 agents at 2 s holding data age p99 ≤ 2.3 s", "≥ 100",
+                  f"{most} ({f.get('accounts_sustained_polls_per_s')} polls/s at most, "
+                  f"{f.get('accounts_cpu_ms_per_poll_50_agents')} ms worker CPU per poll)",
+                  None if most is None else most >= 100)  # fmt: skip
 
 
 def build(results: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +325,7 @@ def table(rep: dict[str, Any]) -> str:
             f"{history['marginal_bytes_per_row']} B/row; {history['measured_minutes']} simulated "
             f"min measured, extrapolated)"
         )
+    lines.extend(_accounts_table(rep["details"].get("accounts") or {}))
     for name, error in rep.get("errors", {}).items():
         lines.append(f"FAILED {name}: {error}")
     lines.append("")
@@ -318,6 +334,29 @@ def table(rep: dict[str, Any]) -> str:
         mark = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
         lines.append(f"  {mark:>12}  {t['what']}: {t['measured']} (target {t['target']})")
     return "\n".join(lines)  # fmt: skip
+
+
+def _accounts_table(accounts: dict[str, Any]) -> list[str]:
+    if not accounts.get("steps"):
+        return []
+    lines = [
+        "",
+        f"accounts at scale (Celery worker --concurrency "
+        f"{accounts['worker_concurrency']} + beat, {accounts['cores']} cores; CPU in cores)",
+        f"{'accounts':>8} {'polls/s':>8} {'of':>6} {'age p50':>8} {'age p99':>8} "
+        f"{'ms/poll':>8} {'worker':>7} {'pg':>5} {'pg ms/poll':>10} {'commits/s':>9} "
+        f"{'rows w/s':>8} {'redis':>6} {'cmds/s':>7} {'replay':>6} {'load':>5}",
+    ]
+    for s in accounts["steps"]:
+        lines.append(
+            f"{s['accounts']:>8} {s['polls_per_s']:>8} {s['intended_polls_per_s']:>6} "
+            f"{s['data_age_p50_ms']:>8} {s['data_age_p99_ms']:>8} "
+            f"{s['worker_cpu_ms_per_poll']:>8} {s['worker_cores']:>7} {s['postgres_cores']:>5} "
+            f"{s['postgres_cpu_ms_per_poll']:>10} {s['postgres_commits_per_s']:>9} "
+            f"{s['postgres_rows_written_per_s']:>8} {s['redis_cores']:>6} "
+            f"{s['redis_commands_per_s']:>7} {s['replay_cores']:>6} {s['load_avg'][0]:>5}"
+        )
+    return lines  # fmt: skip
 
 
 def _same_requests(f: dict[str, Any], most: int) -> bool | None:

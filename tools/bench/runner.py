@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from providers.model import AgentStatus
 from providers.sim.engine import SimConfig
 from tools.bench import report
+from tools.bench.accounts import measure_accounts
 from tools.bench.fanout import run_fanout
 from tools.bench.feed import measure_click_to_wall, measure_feed_cost
 from tools.bench.freshness import measure_freshness
@@ -124,7 +125,7 @@ def _fanout_phases(
 # The crowd is thousands of screens of one viewer session; the per-person socket caps
 # (ADR 016) would close all but the first twenty.
 CROWD_ENV = {"WS_MAX_SOCKETS_PER_SESSION": "100000", "WS_MAX_SOCKETS_PER_TV_LINK": "100000"}
-PARTS = ("pipeline", "freshness", "feed", "click", "fanout", "history")
+PARTS = ("pipeline", "freshness", "feed", "click", "fanout", "history", "accounts")
 
 
 def run(
@@ -211,6 +212,40 @@ def run(
 
     if wanted("history"):
         phase(f"history: {profile.history_agents} agents, simulated day", history)
+    if wanted("accounts"):
+        _accounts_phase(phase, results, profile, say)
+    return _finish(results, started, say)
+
+
+def _accounts_phase(phase: Phase, results: dict[str, Any], profile: Profile, say: Say) -> None:
+    size = profile.accounts
+    if size is None:
+        return
+
+    def accounts() -> None:
+        results["accounts"] = measure_accounts(size, say)
+
+    phase(f"accounts: {size.steps} x {size.agents} agents, Celery worker and beat", accounts)
+
+
+def run_accounts(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
+    """``bench --accounts``: only the accounts-at-scale steps."""
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "profile": f"{profile.name}, accounts only",
+        "errors": {},
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+    def phase(name: str, measure: Callable[[], None]) -> None:
+        say(f"[{time.monotonic() - started:6.1f} s] {name}")
+        measure()
+
+    _accounts_phase(phase, results, profile, say)
+    return _finish(results, started, say)
+
+
+def _finish(results: dict[str, Any], started: float, say: Say) -> dict[str, Any]:
     results["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["run_s"] = round(time.monotonic() - started, 1)
     say(f"[{results['run_s']:6.1f} s] done")

@@ -43,6 +43,6 @@ def test_every_benchmark_runs_at_tiny_sizes(transactional_db: None) -> None:
     assert details["click_to_wall"]["clicks"] == 2
     assert details["feed_cost"]["stored"] == details["feed_cost"]["changes"]
     assert rep["feed_ms_per_agent_change"] is not None
-    assert len(rep["targets"]) == 13
+    assert len(rep["targets"]) == 14
     json.dumps(rep, default=str)
     assert "DESIGN §10 targets" in table(rep)

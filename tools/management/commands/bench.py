@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--quick", action="store_true", help="a reduced run (< 2 min)")
         parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="only accounts at scale: 10-200 accounts on real Celery processes (< 4 min)",
+        )
+        parser.add_argument(
             "--profile", choices=sorted(PROFILES), help="run size (overrides --quick)"
         )
         parser.add_argument(
@@ -51,7 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        require("bench", "playwright")
+        require("bench", "playwright", "psutil")
         if settings.SETTINGS_MODULE != BENCH_SETTINGS:
             self._rerun_with_bench_settings(options)
             return
@@ -69,7 +74,10 @@ class Command(BaseCommand):
             if unknown := only - set(runner.PARTS):
                 raise CommandError(f"--only: unknown {', '.join(sorted(unknown))}")
         with bench_database(options["database"]):
-            report = runner.run(profile, say, server=options["server"], only=only)
+            if options["accounts"]:
+                report = runner.run_accounts(profile, say)
+            else:
+                report = runner.run(profile, say, server=options["server"], only=only)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str, ensure_ascii=False))
         else:
@@ -82,6 +90,7 @@ class Command(BaseCommand):
                 "--database", options["database"], "--server", options["server"]]  # fmt: skip
         argv += ["--json"] if options["json"] else []
         argv += ["--quick"] if options["quick"] else []
+        argv += ["--accounts"] if options["accounts"] else []
         argv += ["--profile", options["profile"]] if options["profile"] else []
         argv += ["--only", options["only"]] if options["only"] else []
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS}
