@@ -118,3 +118,9 @@ def close_sockets_on_board_change(sender: Any, instance: Any, action: str, **kwa
     boards = [instance.pk] if isinstance(instance, Board) else list(kwargs.get("pk_set") or ())
     for board_pk in boards:
         transaction.on_commit(partial(end_sessions, board_group(board_pk)))
+
+
+@receiver(post_save, sender=Board)
+def reload_screens_on_board_change(sender: Any, instance: Board, **kwargs: Any) -> None:
+    """Its widgets, rotation or theme changed (the editor, the admin): its screens reload."""
+    transaction.on_commit(partial(end_sessions, board_group(instance.pk)))
