@@ -1,0 +1,99 @@
+"""The board editor in a real Chromium against a real uvicorn (ADR 027): a supervisor
+shapes a board, the preview frame shows its TV at the chosen size, and the board's open TV
+reloads into the new shape at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import StartServer
+from tests.conftest import Sim, make_account, make_user
+from wallboard.dashboards.models import Board, TvLink
+from wallboard.monitoring.models import ProviderAccount
+from wallboard.wiring.pipeline import embedded_scheduler, poll
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+
+@pytest.fixture
+def centre(asgi_server: StartServer, daktela_sim: Sim) -> Iterator[tuple[str, ProviderAccount]]:
+    account = make_account(daktela_sim, poll_interval_s=1)
+    poll(account)
+    scheduler = embedded_scheduler(tick_s=0.2).start()
+    try:
+        yield asgi_server(), account
+    finally:
+        scheduler.stop()
+
+
+def test_a_supervisor_shapes_a_board_and_its_tv_follows(
+    centre: tuple[str, ProviderAccount], browser: Any
+) -> None:
+    url, account = centre
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([account])
+    link = TvLink.objects.create(board=board, label="By the door")
+    make_user("boss", "supervisor", accounts=(account,))
+
+    tv = browser.new_page(viewport={"width": 1366, "height": 768})
+    tv.goto(f"{url}/tv/{link.token}/")
+    tv.wait_for_selector("#connection[data-state=open]")
+    assert tv.locator("body").get_attribute("data-theme") == "dark"
+    assert tv.locator(".agent-tile").count() > 0
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("form button[type=submit]:not([name])")
+    page.goto(f"{url}/boards/")
+    page.click("text=Floor")
+    page.select_option("select[name=slot_0]", "agents")
+    page.select_option("select[name=slot_1]", "queues")
+    page.select_option("select[name=agent_grid]", "not_ready")
+    page.select_option("select[name=theme]", "high-contrast")
+    page.fill("input[name=rotate_s]", "3")
+    page.click(".board-form button[type=submit]")
+    # Refused in place, with its reason; nothing saved.
+    assert page.locator("text=Nothing was saved").is_visible()
+    assert "greater than or equal to 5" in page.content()
+    board.refresh_from_db()
+    assert board.theme == "dark"
+
+    page.fill("input[name=rotate_s]", "30")
+    page.click(".board-form button[type=submit]")
+    page.wait_for_selector("text=Saved.")
+    board.refresh_from_db()
+    assert (board.widgets, board.agent_grid, board.theme, board.rotate_s) == (
+        ["agents", "queues"],
+        "not_ready",
+        "high-contrast",
+        30,
+    )
+
+    # The preview: the board's TV, full screen, at 1920x1080 scaled into the page.
+    frame = page.frame_locator("#preview")
+    frame.locator("#connection[data-state=open]").wait_for()
+    assert frame.locator("body.wall").count() == 1
+    assert frame.locator("body").get_attribute("data-theme") == "high-contrast"
+    box = page.locator("#preview").bounding_box()
+    assert box is not None
+    assert round(box["width"]) == 640
+    page.select_option("#preview-size", "1080x1920")
+    box = page.locator("#preview").bounding_box()
+    assert box is not None
+    assert (round(box["width"]), round(box["height"])) == (360, 640)
+    inner = frame.locator("html").evaluate("el => [el.clientWidth, el.clientHeight]")
+    assert inner == [1080, 1920]
+
+    # The open TV reloaded into the new shape: agents first, the ready ones left out.
+    tv.wait_for_function("document.body.dataset.theme === 'high-contrast'")
+    tv.wait_for_selector("#connection[data-state=open]")
+    order = tv.evaluate("[...document.querySelector('.account').children].map(el => el.className)")
+    assert order.index("agents") < order.index("queues")
+    ready = tv.locator(".agent-tile[data-status=IDLE]")
+    assert all(not ready.nth(i).is_visible() for i in range(ready.count()))
+    assert tv.locator("#board").get_attribute("data-rotate-s") == "30"
