@@ -189,7 +189,7 @@ class TargetsForm(forms.ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         if (data.get("sla_target_pct") is None) != (data.get("sla_threshold_s") is None):
             raise forms.ValidationError(
-                _("An SLA target needs both its percentage and its seconds (“80 % in 20 s”).")
+                _("An SLA target needs both its percentage and its seconds (say 80 and 20).")
             )
         return data
 
