@@ -76,6 +76,12 @@ class BoardForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Board
         fields = ["name", "accounts", "queues", "agent_grid", "rotate_s", "theme", "sound"]
+        labels = {
+            "rotate_s": _("Rotation interval (s)"),
+            "agent_grid": _("Agent grid"),
+            "theme": _("Theme"),
+            "sound": _("Sound on alarm"),
+        }
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
