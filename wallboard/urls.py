@@ -13,6 +13,7 @@ urlpatterns = [
     path("boards/", board_views.board_list, name="boards"),
     path("boards/new/", board_views.board_edit, name="board-new"),
     path("boards/<int:board_id>/", board_views.board_edit, name="board-edit"),
+    path("boards/<int:board_id>/ticker/", board_views.board_ticker, name="board-ticker"),
     path("boards/preview/", board_views.board_preview, name="board-preview"),
     path("console/agent/<int:agent_id>/", views.agent_panel, name="agent-panel"),
     path("me/", views.my_panel, name="my-panel"),

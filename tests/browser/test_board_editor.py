@@ -5,13 +5,16 @@ reloads into the new shape at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import StartServer
+from tests.browser.test_tv_layout import _js
 from tests.conftest import Sim, make_account, make_user
-from wallboard.dashboards.models import Board, TvLink
+from wallboard.dashboards.models import Board, TickerMessage, TvLink
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.pipeline import embedded_scheduler, poll
 
@@ -97,3 +100,61 @@ def test_a_supervisor_shapes_a_board_and_its_tv_follows(
     ready = tv.locator(".agent-tile[data-status=IDLE]")
     assert all(not ready.nth(i).is_visible() for i in range(ready.count()))
     assert tv.locator("#board").get_attribute("data-rotate-s") == "30"
+
+
+def test_a_ticker_message_reaches_the_open_tv_and_ends_at_its_expiry(
+    centre: tuple[str, ProviderAccount], browser: Any
+) -> None:
+    url, account = centre
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([account])
+    other = Board.objects.create(name="Elsewhere")
+    other.accounts.set([account])
+    ours = TvLink.objects.create(board=board)
+    theirs = TvLink.objects.create(board=other)
+    make_user("boss", "supervisor", accounts=(account,))
+
+    tvs = []
+    for link in (ours, theirs):
+        tv = browser.new_page(viewport={"width": 1920, "height": 1080})
+        tv.goto(f"{url}/tv/{link.token}/")
+        tv.wait_for_selector("#connection[data-state=open]")
+        tvs.append(tv)
+    tv, elsewhere = tvs
+    assert not tv.locator("#ticker").is_visible()
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("form button[type=submit]:not([name])")
+    page.goto(f"{url}/boards/{board.pk}/")
+    page.fill(".ticker-form input[name=text]", "Fire drill at 14:00")
+    page.click(".ticker-form button[type=submit]")
+    page.wait_for_selector("text=The message is on the board's TVs now.")
+
+    # Pushed over the open socket: no reload.
+    tv.wait_for_selector("#ticker:has-text('Fire drill at 14:00')", state="visible")
+    assert tv.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert not elsewhere.locator("#ticker").is_visible()
+    assert tv.evaluate(_js("screen_check.js"))["problems"] == []
+
+    # The longest message on the smallest TV: it wraps, and the board still fits.
+    tv.set_viewport_size({"width": 1366, "height": 768})
+    TickerMessage.objects.create(
+        board=board, text="Overflow? " * 28, expires_at=timezone.now() + timedelta(hours=1)
+    )
+    tv.wait_for_selector("#ticker:has-text('Overflow?')", state="visible")
+    tv.wait_for_timeout(1000)  # the resize's layout is debounced by 250 ms
+    assert tv.evaluate(_js("screen_check.js"))["problems"] == []
+
+    # A message that expires in two seconds goes by itself, and stays gone after a reload.
+    TickerMessage.objects.create(
+        board=board, text="Short notice", expires_at=timezone.now() + timedelta(seconds=2)
+    )
+    tv.wait_for_selector("#ticker:has-text('Short notice')", state="visible")
+    tv.wait_for_selector("#ticker", state="hidden", timeout=10_000)
+    TickerMessage.objects.update(expires_at=timezone.now())
+    tv.reload()
+    tv.wait_for_selector("#connection[data-state=open]")
+    assert not tv.locator("#ticker").is_visible()

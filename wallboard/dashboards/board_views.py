@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wallboard.accounts.access import can_supervise, is_admin, scope_for
 from wallboard.dashboards import views
-from wallboard.dashboards.editor import BoardForm, editable_boards
-from wallboard.dashboards.models import Board
+from wallboard.dashboards.editor import BoardForm, TickerForm, editable_boards
+from wallboard.dashboards.models import Board, TickerMessage
 
 # The screens the preview shows the TV at: width, height.
 PREVIEW_SIZES = [(1366, 768), (1920, 1080), (3840, 2160), (1080, 1920)]
@@ -58,14 +58,38 @@ def board_edit(request: HttpRequest, board_id: int | None = None) -> HttpRespons
         status = 400
     else:
         form, status = BoardForm(instance=board, scope=scope), 200
+    return _edit_page(request, board, form, TickerForm(), status)
+
+
+def _edit_page(
+    request: HttpRequest, board: Board, form: BoardForm, ticker_form: TickerForm, status: int
+) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
+        "ticker_form": ticker_form,
+        "ticker": TickerMessage.current(board) if board.pk else None,
         "sizes": [f"{w}x{h}" for w, h in PREVIEW_SIZES],
         "nav": _nav(request),
-        "saved": request.method == "GET" and request.GET.get("saved") == "1",
+        "saved": request.method == "GET" and request.GET.get("saved"),
     }
     return render(request, "dashboards/board_edit.html", context, status=status)
+
+
+@require_POST
+@login_required
+def board_ticker(request: HttpRequest, board_id: int) -> HttpResponse:
+    """Put a message on the board's screens until it expires (pushed on commit)."""
+    if (refused := _refuse(request)) is not None:
+        return refused
+    scope = scope_for(request)
+    board = get_object_or_404(editable_boards(scope), pk=board_id)
+    ticker_form = TickerForm(request.POST)
+    if not ticker_form.is_valid():
+        form = BoardForm(instance=board, scope=scope)
+        return _edit_page(request, board, form, ticker_form, 400)
+    ticker_form.save_for(board, request.user.pk)
+    return redirect(reverse("board-edit", args=[board.pk]) + "?saved=ticker")
 
 
 @require_GET

@@ -4,11 +4,13 @@ clear error, nothing saved, when it names what the person may not choose (ADR 01
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wallboard.accounts.access import Scope
@@ -17,6 +19,7 @@ from wallboard.dashboards.models import (
     AgentGrid,
     Board,
     QueueThreshold,
+    TickerMessage,
     Widget,
 )
 from wallboard.monitoring.ids import parse_id
@@ -213,3 +216,29 @@ def board_for(scope: Scope, value: str) -> Board | None:
     no id, a board out of scope)."""
     board_id = parse_id(value)
     return boards_in_scope(scope).filter(pk=board_id).first() if board_id else None
+
+
+# How long a ticker message stays up, in minutes.
+TICKER_MINUTES = [
+    ("15", _("15 minutes")),
+    ("60", _("1 hour")),
+    ("240", _("4 hours")),
+    ("1440", _("1 day")),
+]
+
+
+class TickerForm(forms.Form):
+    """A message for the board's screens (``live.signals`` pushes it on commit)."""
+
+    text = forms.CharField(label=_("Message"), max_length=280, strip=True)
+    minutes = forms.TypedChoiceField(
+        label=_("Shown for"), choices=TICKER_MINUTES, coerce=int, initial="60"
+    )
+
+    def save_for(self, board: Board, user_id: int | None) -> TickerMessage:
+        return TickerMessage.objects.create(
+            board=board,
+            text=self.cleaned_data["text"],
+            expires_at=timezone.now() + timedelta(minutes=self.cleaned_data["minutes"]),
+            created_by_id=user_id,
+        )

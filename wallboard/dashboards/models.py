@@ -128,6 +128,28 @@ class TvLink(models.Model):
         return link if link is not None and link.active else None
 
 
+class TickerMessage(models.Model):
+    """Text a supervisor puts on a board's screens until it expires; the newest one shows."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="messages")
+    text = models.CharField(max_length=280)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.board}: {self.text}"
+
+    @classmethod
+    def current(cls, board: Board) -> TickerMessage | None:
+        return cls.objects.filter(board=board, expires_at__gt=timezone.now()).first()
+
+
 class Level(models.IntegerChoices):
     OK = 0, _("OK")
     WARN = 1, _("Warning")

@@ -28,7 +28,8 @@ from wallboard.accounts.tokens import MAX_TOKENS_PER_USER, issue
 from wallboard.accounts.tokens import PREFIX as TOKEN_PREFIX
 from wallboard.actions.specs import ACTIONS, LISTEN_LABELS
 from wallboard.dashboards.editor import board_for
-from wallboard.dashboards.models import TvLink
+from wallboard.dashboards.html import ticker
+from wallboard.dashboards.models import TickerMessage, TvLink
 from wallboard.dashboards.selection import BoardView, with_calls
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.ids import parse_id
@@ -81,6 +82,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "dashboards/board.html",
         {
             "page_title": shaped.name if shaped else None,
+            "ticker": ticker(TickerMessage.current(shaped)) if shaped else "",
             "sections": view.sections(),
             "ws_url": ws_url,
             "nav": _nav(request),
@@ -340,5 +342,6 @@ def tv(request: HttpRequest, token: str) -> HttpResponse:
             "sections": view.sections(),
             "ws_url": f"/ws/tv/{token}/",
             "sound": link.board.sound,
+            "ticker": ticker(TickerMessage.current(link.board)),
         },
     )

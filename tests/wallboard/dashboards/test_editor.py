@@ -3,14 +3,16 @@ back with its error and saves nothing; what is saved shapes the board's page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import make_user
 from wallboard.dashboards.alerts import Limits
-from wallboard.dashboards.models import AgentGrid, Board, QueueThreshold
+from wallboard.dashboards.models import AgentGrid, Board, QueueThreshold, TickerMessage
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount, Queue
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +171,43 @@ def test_the_preview_may_be_framed_by_our_own_pages_only(centre: dict[str, Any])
     assert preview["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in preview["Content-Security-Policy"]
     assert client.get(f"/board/?board={board.pk}")["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ({"text": "", "minutes": "60"}, "This field is required"),
+        ({"text": "x" * 281, "minutes": "60"}, "at most 280 characters"),
+        ({"text": "Lunch at 12", "minutes": "99999"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_ticker_message_is_refused(
+    centre: dict[str, Any], answer: dict[str, str], error: str
+) -> None:
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([centre["ours"]])
+    boss = make_user("boss", "supervisor", accounts=(centre["ours"],))
+    reply = _client(boss).post(f"/boards/{board.pk}/ticker/", answer)
+    assert reply.status_code == 400
+    assert error in reply.content.decode()
+    assert not TickerMessage.objects.exists()
+
+
+def test_a_ticker_message_shows_until_it_expires(centre: dict[str, Any]) -> None:
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([centre["ours"]])
+    mixed = Board.objects.create(name="Both centres")
+    mixed.accounts.set([centre["ours"], centre["theirs"]])
+    boss = make_user("boss", "supervisor", accounts=(centre["ours"],))
+    client = _client(boss)
+    answer = {"text": "Team meeting <b>at</b> 3", "minutes": "15"}
+    assert client.post(f"/boards/{mixed.pk}/ticker/", answer).status_code == 404
+    assert client.post(f"/boards/{board.pk}/ticker/", answer).status_code == 302
+    message = TickerMessage.objects.get()
+    assert message.board == board
+    page = client.get(f"/board/?board={board.pk}").content.decode()
+    assert "Team meeting &lt;b&gt;at&lt;/b&gt; 3" in page
+    message.expires_at = timezone.now() - timedelta(seconds=1)
+    message.save()
+    # After expiry a reload shows no message.
+    assert "Team meeting" not in client.get(f"/board/?board={board.pk}").content.decode()
