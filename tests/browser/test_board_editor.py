@@ -158,3 +158,40 @@ def test_a_ticker_message_reaches_the_open_tv_and_ends_at_its_expiry(
     tv.reload()
     tv.wait_for_selector("#connection[data-state=open]")
     assert not tv.locator("#ticker").is_visible()
+
+
+def test_identify_and_reload_reach_only_that_tv(
+    centre: tuple[str, ProviderAccount], browser: Any
+) -> None:
+    url, account = centre
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([account])
+    door = TvLink.objects.create(board=board, label="By the door")
+    kitchen = TvLink.objects.create(board=board, label="Kitchen")
+    make_user("boss", "supervisor", accounts=(account,))
+    tvs = {}
+    for link in (door, kitchen):
+        tv = browser.new_page(viewport={"width": 1920, "height": 1080})
+        tv.goto(f"{url}/tv/{link.token}/")
+        tv.wait_for_selector("#connection[data-state=open]")
+        tv.evaluate("window.notReloaded = true")
+        tvs[link.label] = tv
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("form button[type=submit]:not([name])")
+    page.goto(f"{url}/boards/{board.pk}/")
+
+    page.click(f".tv-links li[data-link='{door.pk}'] button:has-text('Identify')")
+    page.wait_for_selector("text=That TV shows its label for 10 seconds.")
+    tvs["By the door"].wait_for_selector("#identify:has-text('By the door')", state="visible")
+    assert not tvs["Kitchen"].locator("#identify").is_visible()
+    tvs["By the door"].wait_for_selector("#identify", state="hidden", timeout=15_000)
+
+    page.click(f".tv-links li[data-link='{kitchen.pk}'] button:has-text('Reload')")
+    page.wait_for_selector("text=That TV reloads now.")
+    tvs["Kitchen"].wait_for_function("window.notReloaded === undefined")
+    tvs["Kitchen"].wait_for_selector("#connection[data-state=open]")
+    assert tvs["By the door"].evaluate("window.notReloaded") is True

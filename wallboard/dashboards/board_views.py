@@ -69,6 +69,7 @@ def _edit_page(
         "form": form,
         "ticker_form": ticker_form,
         "ticker": TickerMessage.current(board) if board.pk else None,
+        "tv_links": [link for link in board.tv_links.all() if link.active] if board.pk else [],
         "sizes": [f"{w}x{h}" for w, h in PREVIEW_SIZES],
         "nav": _nav(request),
         "saved": request.method == "GET" and request.GET.get("saved"),

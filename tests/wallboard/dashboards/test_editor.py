@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import make_user
 from wallboard.dashboards.alerts import Limits
-from wallboard.dashboards.models import AgentGrid, Board, QueueThreshold, TickerMessage
+from wallboard.dashboards.models import AgentGrid, Board, QueueThreshold, TickerMessage, TvLink
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount, Queue
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,19 @@ def test_a_ticker_message_shows_until_it_expires(centre: dict[str, Any]) -> None
     message.save()
     # After expiry a reload shows no message.
     assert "Team meeting" not in client.get(f"/board/?board={board.pk}").content.decode()
+
+
+def test_tv_buttons_only_for_boards_in_scope(centre: dict[str, Any]) -> None:
+    ours = Board.objects.create(name="Floor")
+    ours.accounts.set([centre["ours"]])
+    mixed = Board.objects.create(name="Both centres")
+    mixed.accounts.set([centre["ours"], centre["theirs"]])
+    boss = _client(make_user("boss", "supervisor", accounts=(centre["ours"],)))
+    viewer = _client(make_user("viewer", "viewer", accounts=(centre["ours"],)))
+    mine, other = TvLink.objects.create(board=ours), TvLink.objects.create(board=mixed)
+    assert boss.post(f"/boards/tv/{other.pk}/identify/").status_code == 404
+    assert boss.post(f"/boards/tv/{mine.pk}/explode/").status_code == 404
+    assert viewer.post(f"/boards/tv/{mine.pk}/reload/").status_code == 403
+    assert boss.get(f"/boards/tv/{mine.pk}/reload/").status_code == 405
+    mine.revoke()
+    assert boss.post(f"/boards/tv/{mine.pk}/identify/").status_code == 404
