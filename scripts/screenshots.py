@@ -69,6 +69,13 @@ def main(base_url: str, tv_url: str | None) -> None:
         page.wait_for_timeout(1000)
         page.screenshot(path=OUT / "console.png")
 
+        # The board editor beside its preview of the demo's board (ADR 027).
+        page.goto(f"{base_url}/boards/")
+        page.locator(".board-list a").first.click()
+        page.frame_locator("#preview").locator("#connection[data-state=open]").wait_for()
+        page.wait_for_timeout(2000)
+        page.screenshot(path=OUT / "board-editor.png")
+
         phone = _login(
             browser, base_url, "agent1", viewport={"width": 390, "height": 844}, is_mobile=True
         )

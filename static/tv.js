@@ -18,6 +18,36 @@
   var root = document.documentElement;
   if (board.dataset.theme) body.dataset.theme = board.dataset.theme;
 
+  // The board's message line (ADR 027), in the header: shown for data-ttl-ms from when it
+  // arrived. It wraps rather than scroll or cut, so the board is laid out again around it.
+  var ticker = null, tickerTimer = null, tickerShown = false;
+  function showTicker(el, on) {
+    el.hidden = !on;
+    if (on !== tickerShown && isWall()) layout();
+    tickerShown = on;
+  }
+  function armTicker() {
+    var el = document.getElementById("ticker");
+    if (!el || el === ticker) return;
+    ticker = el;
+    clearTimeout(tickerTimer);
+    var ms = parseFloat(el.dataset.ttlMs);
+    showTicker(el, ms > 0);
+    if (ms > 0) tickerTimer = setTimeout(function () { showTicker(el, false); }, ms);
+  }
+  document.addEventListener("htmx:wsAfterMessage", armTicker);
+
+  // "Identify" from the board editor: this TV's label, large, for data-ttl-ms.
+  var identify = document.getElementById("identify");
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var el = document.getElementById("identify");
+    if (!el || el === identify) return;
+    identify = el;
+    var ms = parseFloat(el.dataset.ttlMs);
+    el.hidden = !(ms > 0);
+    if (ms > 0) setTimeout(function () { el.hidden = true; }, ms);
+  });
+
   // [density, scale]: the scale multiplies every size; at 1 the figures are at their minimum.
   var LEVELS = [["full", 2], ["full", 1.6], ["full", 1.3], ["compact", 1.25], ["compact", 1], ["bar", 1]];
   var AGENT_EM = { full: 12, compact: 10.5, bar: 10 }; // a tile's narrowest width
@@ -326,5 +356,6 @@
   });
 
   if (isWall() || fromQuery) setWall(true);
+  armTicker();
   schedule();
 })();

@@ -4,13 +4,23 @@ from django.urls import include, path
 
 from wallboard.accounts.views import SignInView
 from wallboard.actions import views as action_views
-from wallboard.dashboards import views
+from wallboard.dashboards import board_views, views
+from wallboard.live import views as live_views
 from wallboard.wiring.refresh import after_action
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("board/", views.board, name="board"),
     path("console/", views.console, name="console"),
+    path("boards/", board_views.board_list, name="boards"),
+    path("boards/new/", board_views.board_edit, name="board-new"),
+    path("boards/<int:board_id>/", board_views.board_edit, name="board-edit"),
+    path("boards/<int:board_id>/ticker/", board_views.board_ticker, name="board-ticker"),
+    *(
+        path(f"boards/tv/<int:link_id>/{c}/", live_views.tv_command, {"command": c}, name=f"tv-{c}")
+        for c in ("identify", "reload")
+    ),
+    path("boards/preview/", board_views.board_preview, name="board-preview"),
     path("console/agent/<int:agent_id>/", views.agent_panel, name="agent-panel"),
     path("me/", views.my_panel, name="my-panel"),
     path("membership/", views.membership, name="membership"),

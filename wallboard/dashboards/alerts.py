@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -35,11 +36,34 @@ class Limits:
 
     @classmethod
     def of(cls, board: Board, override: QueueThreshold | None = None) -> Limits:
-        values = {}
+        """A queue's own limit, else what its targets imply (``from_targets``), else the
+        board's."""
+        implied = from_targets(override) if override is not None else {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             own = getattr(override, f.name, None) if override is not None else None
+            if own is None:
+                own = implied.get(f.name)
             values[f.name] = own if own is not None else getattr(board, f.name)
         return cls(**values)
+
+
+# Below its SLA target a queue warns; this many points further below, it is in alarm.
+SLA_ALARM_POINTS = 10.0
+# A caller waiting this share of the queue's maximum wait warns; the maximum is the alarm.
+WAIT_WARN_SHARE = 0.5
+
+
+def from_targets(targets: QueueThreshold) -> dict[str, float | int]:
+    """The limits a queue's targets (board editor) imply."""
+    implied: dict[str, float | int] = {}
+    if targets.sla_target_pct is not None:
+        implied["sla_warn_pct"] = targets.sla_target_pct
+        implied["sla_alarm_pct"] = max(0.0, targets.sla_target_pct - SLA_ALARM_POINTS)
+    if targets.max_wait_s is not None:
+        implied["longest_wait_alarm_s"] = targets.max_wait_s
+        implied["longest_wait_warn_s"] = max(1, round(targets.max_wait_s * WAIT_WARN_SHARE))
+    return implied
 
 
 def _over(value: float | None, warn: float | None, alarm: float | None) -> Level:

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from wallboard.dashboards.models import TickerMessage
 from wallboard.monitoring.models import ActiveCall, Agent, Queue
 
 OOB = ' hx-swap-oob="true"'
@@ -115,4 +116,18 @@ def seq_marker(
     return SafeString(
         f'<div id="seq-{account_pk}" class="seq" data-seq="{seq}"{flags}{clock}'
         f"{OOB if oob else ''}></div>"
+    )
+
+
+def ticker(message: TickerMessage | None, oob: bool = False) -> SafeString:
+    """The board's message line (ADR 027); the screen hides it when ``data-ttl-ms`` has
+    passed since it arrived, so it also ends on a screen that is offline by then."""
+    ttl_ms = 0
+    if message is not None:
+        ttl_ms = max(0, round((message.expires_at - timezone.now()).total_seconds() * 1000))
+    text = escape(message.text) if message is not None and ttl_ms else ""
+    hidden = "" if text else " hidden"
+    return SafeString(
+        f'<p id="ticker" class="ticker" role="status" data-ttl-ms="{ttl_ms}"'
+        f"{OOB if oob else ''}{hidden}><span>{text}</span></p>"
     )

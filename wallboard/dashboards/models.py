@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from wallboard.monitoring.models import ProviderAccount, Queue
 
 TV_SALT = "wallboard.tv-link"
+
+
+class Widget(models.TextChoices):
+    """What a board can show, in the order its ``widgets`` list names them."""
+
+    QUEUES = "queues", _("Queue tiles")
+    AGENTS = "agents", _("Agent grid")
+
+
+def default_widgets() -> list[str]:
+    return [Widget.QUEUES.value, Widget.AGENTS.value]
+
+
+class AgentGrid(models.TextChoices):
+    ALL = "all", _("All agents")
+    NOT_READY = "not_ready", _("Only agents not ready")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Theme(models.TextChoices):
+    DARK = "dark", _("Dark")
+    LIGHT = "light", _("Light")
+    HIGH_CONTRAST = "high-contrast", _("High contrast")
 
 
 class Board(models.Model):
@@ -36,12 +60,27 @@ class Board(models.Model):
     )
     ready_alarm = models.PositiveIntegerField(null=True, blank=True)
     sound = models.BooleanField(default=True, help_text=_("TVs may play a sound on alarm."))
+    # The widgets shown, in order (``Widget`` values); the agent grid only when listed.
+    widgets = models.JSONField(default=default_widgets)
+    agent_grid = models.CharField(max_length=20, choices=AgentGrid.choices, default=AgentGrid.ALL)
+    rotate_s = models.PositiveIntegerField(
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text=_("Seconds each page stays on screen when the TV needs several."),
+    )
+    theme = models.CharField(max_length=20, choices=Theme.choices, default=Theme.DARK)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def shown_widgets(self) -> list[str]:
+        """The widgets a screen shows, in order (a hidden agent grid is none of them)."""
+        hidden = {Widget.AGENTS.value} if self.agent_grid == AgentGrid.HIDDEN else set()
+        known = set(Widget.values) - hidden
+        return [w for w in self.widgets if w in known]
 
 
 def _default_expiry() -> datetime:
@@ -89,6 +128,28 @@ class TvLink(models.Model):
         return link if link is not None and link.active else None
 
 
+class TickerMessage(models.Model):
+    """Text a supervisor puts on a board's screens until it expires; the newest one shows."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="messages")
+    text = models.CharField(max_length=280)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.board}: {self.text}"
+
+    @classmethod
+    def current(cls, board: Board) -> TickerMessage | None:
+        return cls.objects.filter(board=board, expires_at__gt=timezone.now()).first()
+
+
 class Level(models.IntegerChoices):
     OK = 0, _("OK")
     WARN = 1, _("Warning")
@@ -110,6 +171,18 @@ class QueueThreshold(models.Model):
         null=True, blank=True, help_text=_("Warn when fewer agents than this are ready.")
     )
     ready_alarm = models.PositiveIntegerField(null=True, blank=True)
+    # The queue's targets, set in the board editor: the tile's SLA and wait limits follow
+    # from them where the limits above are not set (``alerts.Limits.of``), and Erlang C
+    # counts the agents they take.
+    sla_target_pct = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    sla_threshold_s = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3600)]
+    )
+    max_wait_s = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(86400)]
+    )
 
     class Meta:
         constraints = [

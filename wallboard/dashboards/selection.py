@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from wallboard.dashboards.alerts import levels_for
-from wallboard.dashboards.models import Board
+from wallboard.dashboards.models import AgentGrid, Board, default_widgets
 from wallboard.monitoring.ids import parse_ids
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue, WaitingCall
 
@@ -66,8 +66,12 @@ class BoardView:
             "account": account,
             "queues": with_callers(queues),
             "agents": with_calls(agents),
+            "widgets": default_widgets(),
+            "agent_grid": AgentGrid.ALL.value,
         }
         if self.board is not None:
+            section["widgets"] = self.board.shown_widgets()
+            section["agent_grid"] = self.board.agent_grid
             levels = levels_for(self.board, account)
             section["board"] = self.board
             section["account_level"] = levels.get(None, 0)

@@ -27,7 +27,9 @@ from wallboard.accounts.models import ApiToken, Profile, Role
 from wallboard.accounts.tokens import MAX_TOKENS_PER_USER, issue
 from wallboard.accounts.tokens import PREFIX as TOKEN_PREFIX
 from wallboard.actions.specs import ACTIONS, LISTEN_LABELS
-from wallboard.dashboards.models import TvLink
+from wallboard.dashboards.editor import board_for
+from wallboard.dashboards.html import ticker
+from wallboard.dashboards.models import TickerMessage, TvLink
 from wallboard.dashboards.selection import BoardView, with_calls
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.ids import parse_id
@@ -67,12 +69,24 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    view = _board_view(request)
-    query = urlencode(_query(request), doseq=True)
+    """The board: the person's scope, filtered (``?account=``, ``?queue=``), or one of the
+    boards they may open (``?board=``, shaped in the board editor)."""
+    shaped = board_for(scope_for(request), request.GET.get("board", ""))
+    if shaped is not None:
+        view, ws_url = BoardView.for_board(shaped), f"/ws/board/?board={shaped.pk}"
+    else:
+        view = _board_view(request)
+        ws_url = f"/ws/board/?{urlencode(_query(request), doseq=True)}"
     return render(
         request,
         "dashboards/board.html",
-        {"sections": view.sections(), "ws_url": f"/ws/board/?{query}", "nav": _nav(request)},
+        {
+            "page_title": shaped.name if shaped else None,
+            "ticker": ticker(TickerMessage.current(shaped)) if shaped else "",
+            "sections": view.sections(),
+            "ws_url": ws_url,
+            "nav": _nav(request),
+        },
     )
 
 
@@ -328,5 +342,6 @@ def tv(request: HttpRequest, token: str) -> HttpResponse:
             "sections": view.sections(),
             "ws_url": f"/ws/tv/{token}/",
             "sound": link.board.sound,
+            "ticker": ticker(TickerMessage.current(link.board)),
         },
     )

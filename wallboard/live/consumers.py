@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from wallboard import metrics
 from wallboard.accounts.access import Scope, linked_agent, visible_accounts
+from wallboard.dashboards.editor import board_for
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
@@ -291,6 +292,11 @@ def _view_for_user(
     seen whole is sent whole; one seen through a selection of queues, only that selection
     (``publish.selections``)."""
     scope = Scope.of(user)
+    shaped = board_for(scope, (query.get("board") or [""])[0])
+    if shaped is not None:
+        view = BoardView.for_board(shaped)
+        groups = _account_groups(view.accounts, view.queue_ids, language)
+        return view, [board_group(shaped.pk), *groups]
     view = BoardView.for_request(scope.accounts(), query, scope.queue_ids)
     return view, _account_groups(view.accounts, scope.queue_ids, language)
 

@@ -12,8 +12,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from wallboard.accounts.models import AgentLink, Profile
-from wallboard.dashboards.models import Board, TvLink
-from wallboard.live.push import board_group, end_sessions, tv_group, user_group
+from wallboard.dashboards.html import ticker
+from wallboard.dashboards.models import Board, TickerMessage, TvLink
+from wallboard.live.push import board_group, end_sessions, send_to_group, tv_group, user_group
 
 User = get_user_model()
 
@@ -118,3 +119,16 @@ def close_sockets_on_board_change(sender: Any, instance: Any, action: str, **kwa
     boards = [instance.pk] if isinstance(instance, Board) else list(kwargs.get("pk_set") or ())
     for board_pk in boards:
         transaction.on_commit(partial(end_sessions, board_group(board_pk)))
+
+
+@receiver(post_save, sender=Board)
+def reload_screens_on_board_change(sender: Any, instance: Board, **kwargs: Any) -> None:
+    """Its widgets, rotation or theme changed (the editor, the admin): its screens reload."""
+    transaction.on_commit(partial(end_sessions, board_group(instance.pk)))
+
+
+@receiver(post_save, sender=TickerMessage)
+def push_a_ticker_message(sender: Any, instance: TickerMessage, **kwargs: Any) -> None:
+    """A supervisor's message goes to the board's open screens at once."""
+    message = {"type": "board.update", "html": ticker(instance, oob=True)}
+    transaction.on_commit(partial(send_to_group, board_group(instance.board_id), message))
