@@ -6,7 +6,7 @@ has one target wherever it is shown: the one a board sets for it (the most deman
 boards disagree), else ``DEFAULT_TARGET`` of the vendor's own SLA threshold, else
 ``DEFAULT_TARGET`` in ``DEFAULT_THRESHOLD_S``.
 
-The workload costs three queries per account, so it is computed at most once a minute
+The plan costs four queries per account, so it is computed at most once a minute
 (``REFRESH_S``) per account and kept in the cache; the ASA follows the agents on the tile at
 every render.
 """
@@ -40,7 +40,7 @@ class Forecast:
 
 
 # Per queue: arrivals per second, handle seconds, the agents needed (None: too little data).
-_Planned = tuple[float, float, int | None]
+Planned = tuple[float, float, int | None]
 
 
 def _targets(queues: list[Queue]) -> dict[int, tuple[float, int]]:
@@ -60,11 +60,11 @@ def _targets(queues: list[Queue]) -> dict[int, tuple[float, int]]:
     return result
 
 
-def _key(account_pk: int) -> str:
+def plan_key(account_pk: int) -> str:
     return f"wallboard.forecast.{account_pk}"
 
 
-def _plan(account_pk: int) -> dict[int, _Planned]:
+def _plan(account_pk: int) -> dict[int, Planned]:
     queues = list(Queue.objects.filter(account_id=account_pk))
     targets = _targets(queues)
     plan = {}
@@ -75,17 +75,17 @@ def _plan(account_pk: int) -> dict[int, _Planned]:
     return plan
 
 
-def planned(account_pk: int) -> tuple[dict[int, _Planned], bool]:
+def planned(account_pk: int) -> tuple[dict[int, Planned], bool]:
     """The account's plan, and whether it was computed just now (the cached one had aged)."""
-    plan: dict[int, _Planned] | None = cache.get(_key(account_pk))
+    plan: dict[int, Planned] | None = cache.get(plan_key(account_pk))
     if plan is not None:
         return plan, False
     plan = _plan(account_pk)
-    cache.set(_key(account_pk), plan, REFRESH_S)
+    cache.set(plan_key(account_pk), plan, REFRESH_S)
     return plan, True
 
 
-def _forecast(planned: _Planned | None, queue: Queue) -> Forecast:
+def _forecast(planned: Planned | None, queue: Queue) -> Forecast:
     if planned is None or planned[2] is None:
         return Forecast(None, None)
     arrivals_per_s, handle_s, needed = planned
@@ -96,10 +96,13 @@ def _forecast(planned: _Planned | None, queue: Queue) -> Forecast:
     return Forecast(needed, average_wait_s(Workload(arrivals_per_s, handle_s), agents))
 
 
-def with_forecasts(queues: Iterable[Queue]) -> list[Queue]:
-    """Queues with ``forecast``, for the tile; a cache read per account."""
+def with_forecasts(
+    queues: Iterable[Queue], plans: dict[int, dict[int, Planned]] | None = None
+) -> list[Queue]:
+    """Queues with ``forecast``, for the tile; a cache read per account not in ``plans``
+    (account pk → ``planned``)."""
     rows = list(queues)
-    plans: dict[int, dict[int, _Planned]] = {}
+    plans = dict(plans or {})
     for queue in rows:
         if queue.account_id not in plans:
             plans[queue.account_id] = planned(queue.account_id)[0]

@@ -52,8 +52,8 @@ class Words:
                 escape(gettext("ASA %(wait)s")),
                 escape(
                     gettext(
-                        "Erlang C from the last 15 minutes: the agents needed for the SLA"
-                        " target, and the expected wait with the agents taking calls now"
+                        "Erlang C over the last 15 minutes: agents needed for the SLA"
+                        " target, expected wait"
                     )
                 ),
             ),

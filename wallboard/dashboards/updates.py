@@ -114,7 +114,8 @@ class Update:
                 update.count_lines.append(queue)
         with_callers(update.queue_tiles)
         lines = {q.pk: q for q in update.count_lines}
-        if planned(account.pk)[1]:
+        plan, fresh = planned(account.pk)
+        if fresh:
             tiled = {q.pk for q in update.queue_tiles}
             lines.update(
                 (q.pk, q)
@@ -122,7 +123,7 @@ class Update:
                 if q.pk not in tiled and q.pk not in lines
             )
         update.forecast_lines = list(lines.values())
-        with_forecasts(update.queue_tiles + update.forecast_lines)
+        with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
         return update
 
     def narrowed(self, queue_ids: frozenset[int], agent_ids: frozenset[int]) -> Update:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db.models import OuterRef, Subquery
+
 from wallboard.monitoring.models import Queue, QueueSample
 from wallboard.reports.erlang import Workload
 
@@ -34,12 +36,16 @@ def arrivals(queue_ids: Iterable[int], now: datetime) -> dict[int, tuple[int, fl
     ids = list(queue_ids)
     start = now - WINDOW
     columns = ("queue_id", "taken_at", "answered", "abandoned", "calls_waiting")
-    baseline = (
-        QueueSample.objects.filter(queue_id__in=ids, taken_at__lte=start)
-        .order_by("queue_id", "-taken_at")
-        .distinct("queue_id")
-        .values_list(*columns)
+    # The newest sample at or before the start, one index probe per queue (no DISTINCT ON:
+    # the embedded demo runs on SQLite).
+    newest_before = (
+        QueueSample.objects.filter(queue=OuterRef("pk"), taken_at__lte=start)
+        .order_by("-taken_at", "-pk")
+        .values("pk")[:1]
     )
+    baseline = QueueSample.objects.filter(
+        pk__in=Queue.objects.filter(pk__in=ids).values(sample=Subquery(newest_before))
+    ).values_list(*columns)
     window = (
         QueueSample.objects.filter(queue_id__in=ids, taken_at__gt=start, taken_at__lte=now)
         .order_by("queue_id", "taken_at")

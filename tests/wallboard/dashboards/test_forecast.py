@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from tests.conftest import make_user
-from wallboard.dashboards.forecast import _key, wait_text, with_forecasts
+from wallboard.dashboards.forecast import plan_key, wait_text, with_forecasts
 from wallboard.dashboards.html import queue_forecast
 from wallboard.dashboards.models import Board, QueueThreshold
 from wallboard.dashboards.updates import Update
@@ -31,9 +31,9 @@ def account() -> Iterator[ProviderAccount]:
     account = ProviderAccount.objects.create(
         name="Centre", vendor="daktela", base_url="http://pbx.example"
     )
-    cache.delete(_key(account.pk))
+    cache.delete(plan_key(account.pk))
     yield account
-    cache.delete(_key(account.pk))
+    cache.delete(plan_key(account.pk))
 
 
 def _queue(account: ProviderAccount, name: str, *, calls: int | None) -> Queue:
