@@ -4,7 +4,9 @@ Arrivals come from the queue samples: a caller offered to the queue is answered,
 or is still waiting, so the calls offered are ``answered + abandoned + calls_waiting``, and
 the arrivals in the window are how much that sum grew, sample by sample, since the last
 sample at or before the window's start. The vendor's counters are day totals: where the sum
-drops (a new day), the new value is what arrived since the reset.
+drops (a new day, a restarted PBX), counting starts afresh from the new value. The calls
+between the reset and that sample (at most one sample spacing's) are missed; counting the
+new value instead would add a whole day's calls wherever a counter restarted mid-day.
 
 The handle time is the vendor's average talk time for the queue. Agent talk spans are not
 used: an agent serves several queues, and a span does not say for which one.
@@ -66,7 +68,7 @@ def arrivals(queue_ids: Iterable[int], now: datetime) -> dict[int, tuple[int, fl
             continue
         counted = calls.setdefault(queue_id, 0)
         if before is not None:
-            calls[queue_id] = counted + (offered - before if offered >= before else offered)
+            calls[queue_id] = counted + max(0, offered - before)
     return {
         queue_id: (count, (now - since[queue_id]).total_seconds())
         for queue_id, count in calls.items()

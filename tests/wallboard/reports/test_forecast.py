@@ -49,14 +49,14 @@ def test_arrivals_count_what_the_offered_calls_grew_by_since_the_window_began() 
     assert agents_needed(workload, 0.8, 20) == 14
 
 
-def test_a_new_day_resets_the_counters_and_its_calls_still_count() -> None:
+def test_a_counter_reset_starts_counting_afresh() -> None:
     queue = _queue("support")
     _sample(queue, 16, answered=400, abandoned=20)
     _sample(queue, 8, answered=410, abandoned=20)  # +10
-    _sample(queue, 4, answered=3, abandoned=1)  # midnight: 4 since the reset
-    _sample(queue, 2, answered=9, abandoned=1)  # +6
+    _sample(queue, 4, answered=300, abandoned=1)  # a restart: not 301 new calls
+    _sample(queue, 2, answered=306, abandoned=1)  # +6
 
-    assert arrivals([queue.pk], NOW)[queue.pk] == (20, 900.0)
+    assert arrivals([queue.pk], NOW)[queue.pk] == (16, 900.0)
 
 
 def test_history_that_starts_inside_the_window_covers_only_its_own_span() -> None:
