@@ -56,7 +56,7 @@
     [".figures dt", "--label-lines", 3],
     [".agent-call", "--call-lines", 3],
   ];
-  var FIXED = [".agent-name", ".in-state", ".agent-counts", ".figures dd", ".account-status"]; // checked, not fitted
+  var FIXED = [".agent-name", ".in-state", ".agent-counts", ".forecast", ".figures dd", ".account-status"]; // checked, not fitted
   var PINNED_SHARE = 0.6; // the queues stay on every page if they take at most this much of it
   var PROPS = ["--s", "--aw", "--qw", "--name-lines", "--qname-lines", "--label-lines", "--state-lines", "--call-lines"];
 

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from wallboard.dashboards.forecast import Forecast, wait_text
 from wallboard.dashboards.models import TickerMessage
 from wallboard.monitoring.models import ActiveCall, Agent, Queue
 
@@ -37,12 +38,25 @@ class Words:
 
     status: dict[str, str]
     counts: tuple[str, str, str]
+    forecast: tuple[str, str, str]
 
     @classmethod
     def current(cls) -> Words:
         return cls(
             {value: str(label) for value, label in Agent.STATUS_CHOICES},
             (escape(gettext("ready")), escape(gettext("busy")), escape(gettext("paused"))),
+            (
+                # Translators: "needs 14 · ASA 12 s" on a queue tile: the agents the queue
+                # needs for its SLA target, and the average speed of answer (expected wait).
+                escape(gettext("needs %(agents)s")),
+                escape(gettext("ASA %(wait)s")),
+                escape(
+                    gettext(
+                        "Erlang C over the last 15 minutes: agents needed for the SLA"
+                        " target, expected wait"
+                    )
+                ),
+            ),
         )
 
 
@@ -87,6 +101,22 @@ def queue_counts(queue: Queue, oob: bool = False, words: Words | None = None) ->
         f'<b class="ready">{_count(queue.agents_ready)} <small>{ready}</small></b>'
         f'<b class="busy">{_count(queue.agents_busy)} <small>{busy}</small></b>'
         f'<b class="paused">{_count(queue.agents_paused)} <small>{paused}</small></b></p>'
+    )
+
+
+def queue_forecast(queue: Queue, oob: bool = False, words: Words | None = None) -> SafeString:
+    """A queue's Erlang C figures (``forecast.with_forecasts``): a fragment of its own, sent
+    with the agent counts (the expected wait follows the agents taking calls)."""
+    needs, asa, title = (words or Words.current()).forecast
+    forecast: Forecast = getattr(queue, "forecast", None) or Forecast(None, None)
+    text = NO_FIGURE
+    if forecast.needed is not None:
+        text = (
+            f"{needs % {'agents': forecast.needed}} · {asa % {'wait': wait_text(forecast.asa_s)}}"
+        )
+    return SafeString(
+        f'<p id="queue-{queue.pk}-forecast" class="forecast" title="{title}"'
+        f"{OOB if oob else ''}>{text}</p>"
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from wallboard.dashboards.alerts import levels_for
+from wallboard.dashboards.forecast import with_forecasts
 from wallboard.dashboards.models import AgentGrid, Board, default_widgets
 from wallboard.monitoring.ids import parse_ids
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue, WaitingCall
@@ -64,7 +65,7 @@ class BoardView:
             agents = agents.filter(memberships__queue_id__in=self.queue_ids).distinct()
         section: dict[str, Any] = {
             "account": account,
-            "queues": with_callers(queues),
+            "queues": with_forecasts(with_callers(queues)),
             "agents": with_calls(agents),
             "widgets": default_widgets(),
             "agent_grid": AgentGrid.ALL.value,

@@ -13,7 +13,8 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from wallboard.dashboards.html import Words, agent_tile, queue_counts, seq_marker
+from wallboard.dashboards.forecast import planned, with_forecasts
+from wallboard.dashboards.html import Words, agent_tile, queue_counts, queue_forecast, seq_marker
 from wallboard.dashboards.selection import BoardView, with_callers, with_calls
 from wallboard.monitoring.current import StoredChanges
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
@@ -71,6 +72,9 @@ class Update:
     members_changed: bool = False
     queue_tiles: list[Queue] = field(default_factory=list)
     count_lines: list[Queue] = field(default_factory=list)
+    # The queues whose Erlang C line is sent on its own: with their counts, and all of the
+    # account's when the plan was computed afresh (once a minute).
+    forecast_lines: list[Queue] = field(default_factory=list)
     agents: list[Agent] = field(default_factory=list)
 
     @classmethod
@@ -109,6 +113,17 @@ class Update:
             elif changed & COUNTS:
                 update.count_lines.append(queue)
         with_callers(update.queue_tiles)
+        lines = {q.pk: q for q in update.count_lines}
+        plan, fresh = planned(account.pk)
+        if fresh:
+            tiled = {q.pk for q in update.queue_tiles}
+            lines.update(
+                (q.pk, q)
+                for q in Queue.objects.filter(account=account)
+                if q.pk not in tiled and q.pk not in lines
+            )
+        update.forecast_lines = list(lines.values())
+        with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
         return update
 
     def narrowed(self, queue_ids: frozenset[int], agent_ids: frozenset[int]) -> Update:
@@ -119,6 +134,7 @@ class Update:
             self,
             queue_tiles=[q for q in self.queue_tiles if q.pk in queue_ids],
             count_lines=[q for q in self.count_lines if q.pk in queue_ids],
+            forecast_lines=[q for q in self.forecast_lines if q.pk in queue_ids],
             agents=[a for a in self.agents if a.pk in agent_ids],
         )
 
@@ -136,6 +152,7 @@ class Update:
         if self.queue_tiles:
             parts.append(_partial("queue-tiles", {"queues": self.queue_tiles, "oob": True}))
         parts.extend(queue_counts(q, oob=True, words=words) for q in self.count_lines)
+        parts.extend(queue_forecast(q, oob=True, words=words) for q in self.forecast_lines)
         parts.extend(tiles.values())
         parts.append(marker)
         parts.append(self._members())

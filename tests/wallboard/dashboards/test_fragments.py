@@ -91,7 +91,9 @@ async def test_an_agent_change_sends_its_tile_its_queues_counts_and_the_marker(
         update = await watcher.receive()
 
     found = OOB.findall(update)
-    assert sorted(found[:-2]) == sorted(("p", f"queue-{pk}-counts") for pk in queue_pks)
+    assert sorted(found[:-2]) == sorted(
+        ("p", f"queue-{pk}-{line}") for pk in queue_pks for line in ("counts", "forecast")
+    ), "the expected wait follows the agents taking calls"
     assert found[-2:] == [("article", f"agent-{agent.pk}"), ("div", f"seq-{account.pk}")]
     assert f'data-seq="{result.seq}"' in update
     assert "queue-tile" not in update
@@ -136,7 +138,9 @@ async def test_count_lines_do_not_depend_on_what_this_process_rendered_before(
         update = await watcher.receive()
 
     found = OOB.findall(update)
-    assert sorted(found[:-2]) == sorted(("p", f"queue-{pk}-counts") for pk in queue_pks)
+    assert sorted(found[:-2]) == sorted(
+        ("p", f"queue-{pk}-{line}") for pk in queue_pks for line in ("counts", "forecast")
+    ), "the expected wait follows the agents taking calls"
     assert found[-2:] == [("article", f"agent-{agent.pk}"), ("div", f"seq-{account.pk}")]
 
 

@@ -32,6 +32,11 @@ def queue_counts(context: template.Context, queue: Queue) -> SafeString:
     return html.queue_counts(queue, words=_words(context))
 
 
+@register.simple_tag(takes_context=True)
+def queue_forecast(context: template.Context, queue: Queue) -> SafeString:
+    return html.queue_forecast(queue, words=_words(context))
+
+
 @register.simple_tag
 def seq_marker(account: ProviderAccount) -> SafeString:
     return html.seq_marker(account.pk, account.seq, timezone.now())

@@ -1,0 +1,123 @@
+"""Erlang C on the queue tile: the agents a queue needs now for its SLA target, and the
+expected wait (ASA) with the agents it has (issue 11 §6, ADR 027).
+
+A queue tile is one fragment shared by every screen of its account (ADR 018), so each queue
+has one target wherever it is shown: the one a board sets for it (the most demanding, if
+boards disagree), else ``DEFAULT_TARGET`` of the vendor's own SLA threshold, else
+``DEFAULT_TARGET`` in ``DEFAULT_THRESHOLD_S``.
+
+The plan costs four queries per account, so it is computed at most once a minute
+(``REFRESH_S``) per account and kept in the cache; the ASA follows the agents on the tile at
+every render.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from wallboard.dashboards.models import QueueThreshold
+from wallboard.monitoring.models import Queue
+from wallboard.reports.erlang import Workload, agents_needed, average_wait_s
+from wallboard.reports.forecast import workloads
+
+DEFAULT_TARGET = 0.80
+DEFAULT_THRESHOLD_S = 20
+REFRESH_S = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """One queue's figures; ``needed`` None where the vendor gives too little data."""
+
+    needed: int | None
+    asa_s: float | None
+
+
+# Per queue: arrivals per second, handle seconds, the agents needed (None: too little data).
+Planned = tuple[float, float, int | None]
+
+
+def _targets(queues: list[Queue]) -> dict[int, tuple[float, int]]:
+    """Each queue's target (a fraction) and its threshold in seconds."""
+    set_by_boards = {
+        row["queue_id"]: row
+        for row in QueueThreshold.objects.filter(queue__in=queues)
+        .values("queue_id")
+        .annotate(target=Max("sla_target_pct"), threshold=Min("sla_threshold_s"))
+    }
+    result = {}
+    for queue in queues:
+        row = set_by_boards.get(queue.pk, {})
+        target = row.get("target")
+        threshold = row.get("threshold") or queue.sl_threshold_s or DEFAULT_THRESHOLD_S
+        result[queue.pk] = (target / 100 if target else DEFAULT_TARGET, threshold)
+    return result
+
+
+def plan_key(account_pk: int) -> str:
+    return f"wallboard.forecast.{account_pk}"
+
+
+def _plan(account_pk: int) -> dict[int, Planned]:
+    queues = list(Queue.objects.filter(account_id=account_pk))
+    targets = _targets(queues)
+    plan = {}
+    for queue_pk, workload in workloads(queues, timezone.now()).items():
+        target, threshold = targets[queue_pk]
+        needed = agents_needed(workload, target, threshold)
+        plan[queue_pk] = (workload.arrivals_per_s, workload.handle_s, needed)
+    return plan
+
+
+def planned(account_pk: int) -> tuple[dict[int, Planned], bool]:
+    """The account's plan, and whether it was computed just now (the cached one had aged)."""
+    plan: dict[int, Planned] | None = cache.get(plan_key(account_pk))
+    if plan is not None:
+        return plan, False
+    plan = _plan(account_pk)
+    cache.set(plan_key(account_pk), plan, REFRESH_S)
+    return plan, True
+
+
+def _forecast(planned: Planned | None, queue: Queue) -> Forecast:
+    if planned is None or planned[2] is None:
+        return Forecast(None, None)
+    arrivals_per_s, handle_s, needed = planned
+    # The agents who take calls now: logged in and not paused.
+    if queue.agents_ready is None and queue.agents_busy is None:
+        return Forecast(needed, None)
+    agents = (queue.agents_ready or 0) + (queue.agents_busy or 0)
+    return Forecast(needed, average_wait_s(Workload(arrivals_per_s, handle_s), agents))
+
+
+def with_forecasts(
+    queues: Iterable[Queue], plans: dict[int, dict[int, Planned]] | None = None
+) -> list[Queue]:
+    """Queues with ``forecast``, for the tile; a cache read per account not in ``plans``
+    (account pk → ``planned``)."""
+    rows = list(queues)
+    plans = dict(plans or {})
+    for queue in rows:
+        if queue.account_id not in plans:
+            plans[queue.account_id] = planned(queue.account_id)[0]
+        plan = plans[queue.account_id].get(queue.pk)
+        queue.forecast = _forecast(plan, queue)  # type: ignore[attr-defined]
+    return rows
+
+
+def wait_text(seconds: float | None) -> str:
+    """An ASA as the tile says it: ``12 s``, ``3:05``, ``∞`` (the queue only grows)."""
+    if seconds is None:
+        return "\N{EN DASH}"
+    if math.isinf(seconds):
+        return "\N{INFINITY}"
+    rounded = round(seconds)
+    if rounded < 60:
+        return f"{rounded}\N{NO-BREAK SPACE}s"
+    return f"{rounded // 60}:{rounded % 60:02d}"
