@@ -40,7 +40,7 @@ from providers.model import Agent
 from providers.registry import feed_vendors
 from wallboard import metrics
 from wallboard.monitoring.adapters import build_provider
-from wallboard.monitoring.current import write_delta
+from wallboard.monitoring.current import StoredChanges, write_delta
 from wallboard.monitoring.diff import apply, diff_agents
 from wallboard.monitoring.hooks import CommitHook, Committed
 from wallboard.monitoring.models import Agent as AgentRow
@@ -82,16 +82,7 @@ def apply_agent_changes(
         acc.seq += 1
         acc.save(update_fields=["seq"])
         transaction.on_commit(partial(remember_state, acc, apply(previous, delta)))
-        event = Committed(
-            account_pk=acc.pk,
-            vendor=acc.vendor,
-            seq=acc.seq,
-            ok=True,
-            duration_ms=0.0,
-            changes=changes,
-            source="feed",
-        )
-        transaction.on_commit(partial(on_commit, event), robust=True)
+        _after_commit(acc, on_commit, changes=changes)
     return len(delta)
 
 
@@ -105,17 +96,23 @@ def set_feed_live(account_pk: int, live: bool, *, on_commit: CommitHook) -> bool
         acc.feed_live = live
         acc.seq += 1
         acc.save(update_fields=["feed_live", "seq"])
-        event = Committed(
-            account_pk=acc.pk,
-            vendor=acc.vendor,
-            seq=acc.seq,
-            ok=True,
-            duration_ms=0.0,
-            status_changed=True,
-            source="feed",
-        )
-        transaction.on_commit(partial(on_commit, event), robust=True)
+        _after_commit(acc, on_commit, status_changed=True)
     return True
+
+
+def _after_commit(
+    acc: ProviderAccount,
+    on_commit: CommitHook,
+    *,
+    changes: StoredChanges | None = None,
+    status_changed: bool = False,
+) -> None:
+    """Hand the hook what the feed committed at ``acc.seq``, once the transaction has."""
+    committed = Committed(
+        account_pk=acc.pk, vendor=acc.vendor, seq=acc.seq, ok=True, duration_ms=0.0,
+        changes=changes, status_changed=status_changed, source="feed",
+    )  # fmt: skip
+    transaction.on_commit(partial(on_commit, committed), robust=True)
 
 
 # ---------------------------------------------------------------------- leases
