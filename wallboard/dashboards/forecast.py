@@ -8,7 +8,7 @@ boards disagree), else ``DEFAULT_TARGET`` of the vendor's own SLA threshold, els
 
 The plan costs four queries per account, so it is computed at most once a minute
 (``REFRESH_S``) per account and kept in the cache; the ASA follows the agents on the tile at
-every render.
+every render, and, when no one is free, the callers already waiting (``erlang.wait_behind``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from wallboard.dashboards.models import QueueThreshold
 from wallboard.monitoring.models import Queue
-from wallboard.reports.erlang import Workload, agents_needed, average_wait_s
+from wallboard.reports.erlang import Workload, agents_needed, average_wait_s, wait_behind
 from wallboard.reports.forecast import workloads
 
 DEFAULT_TARGET = 0.80
@@ -93,6 +93,9 @@ def _forecast(planned: Planned | None, queue: Queue) -> Forecast:
     if queue.agents_ready is None and queue.agents_busy is None:
         return Forecast(needed, None)
     agents = (queue.agents_ready or 0) + (queue.agents_busy or 0)
+    if not queue.agents_ready and (queue.calls_waiting or queue.agents_busy):
+        # No one free: a caller now waits behind the backlog, whatever the average says.
+        return Forecast(needed, wait_behind(handle_s, agents, queue.calls_waiting or 0))
     return Forecast(needed, average_wait_s(Workload(arrivals_per_s, handle_s), agents))
 
 

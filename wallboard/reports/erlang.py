@@ -104,6 +104,17 @@ def average_wait_s(workload: Workload, agents: int) -> float | None:
     return waiting * workload.handle_s / (agents - workload.erlangs)
 
 
+def wait_behind(handle_s: float, agents: int, callers_ahead: int) -> float:
+    """The expected wait of a caller who arrives now to find every one of ``agents`` busy and
+    ``callers_ahead`` callers already waiting: the same model conditioned on what the queue
+    holds now. Completions come at ``agents / handle_s`` per second, and the caller is
+    answered at the ``callers_ahead + 1``-th. The steady-state average (``average_wait_s``)
+    knows nothing of a backlog, and reads a few seconds while callers have waited minutes."""
+    if agents <= 0:
+        return math.inf
+    return (callers_ahead + 1) * handle_s / agents
+
+
 def agents_needed(workload: Workload, target: float, threshold_s: float) -> int | None:
     """The fewest agents that answer ``target`` (a fraction, 0 < target < 1) of the callers
     within ``threshold_s`` seconds; always more agents than Erlangs."""

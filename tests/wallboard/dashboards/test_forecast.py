@@ -105,10 +105,32 @@ def test_an_agent_change_pushes_the_expected_wait_with_the_counts(
     )
     with translation.override("en"):
         html, _ = Update.load(account, 2, changes, False).render()
-    # 12 agents for 10 Erlangs: P(wait) 0.449, so 0.449 * 180 / 2 = 40 s.
+    # No one is free: the next caller waits for the first of the 12 busy agents to finish,
+    # 180 / 12 = 15 s (the steady-state average for 12 agents would say 40 s).
     assert f'<p id="queue-{queue.pk}-forecast" class="forecast"' in html
-    assert ">needs 14 · ASA 40\N{NO-BREAK SPACE}s</p>" in html
+    assert ">needs 14 · ASA 15\N{NO-BREAK SPACE}s</p>" in html
     assert f"queue-{other.pk}-forecast" not in html
+
+
+@pytest.mark.parametrize(
+    ("ready", "busy", "waiting", "text"),
+    [
+        # Agents free and no one waiting: the steady-state Erlang C average (7.8 s).
+        (2, 12, 0, "ASA 8\N{NO-BREAK SPACE}s"),
+        # Five callers ahead, every one of 12 agents busy: the sixth completion, 6 * 15 s.
+        (0, 12, 5, "ASA 1:30"),
+        # Callers waiting and no agent taking calls: they wait until someone comes back.
+        (0, 0, 3, "ASA \N{INFINITY}"),
+    ],
+)
+def test_the_expected_wait_counts_the_callers_already_waiting(
+    account: ProviderAccount, ready: int, busy: int, waiting: int, text: str
+) -> None:
+    queue = _queue(account, "busy", calls=50)
+    Queue.objects.filter(pk=queue.pk).update(
+        agents_ready=ready, agents_busy=busy, calls_waiting=waiting
+    )
+    assert f"· {text}</p>" in _line(Queue.objects.get(pk=queue.pk))
 
 
 def test_a_fresh_plan_is_pushed_for_every_queue_of_the_account(

@@ -16,6 +16,7 @@ from wallboard.reports.erlang import (
     erlang_b,
     probability_of_waiting,
     service_level,
+    wait_behind,
 )
 
 # "10 Erlangs and 11 agents wait with probability 0.682; with a 180 s handle time and a 20 s
@@ -38,6 +39,26 @@ def test_average_wait_of_the_textbook_case() -> None:
     assert waiting is not None
     assert average_wait_s(TEXTBOOK, 14) == pytest.approx(waiting * 180 / 4)
     assert average_wait_s(TEXTBOOK, 14) == pytest.approx(7.84, abs=0.01)
+
+
+def test_a_caller_behind_a_backlog_waits_for_it_to_clear() -> None:
+    # 12 agents all busy on 180 s calls finish one every 15 s: with 5 callers ahead, the
+    # sixth completion answers the new caller.
+    assert wait_behind(180, 12, 5) == pytest.approx(90.0)
+    assert wait_behind(180, 12, 0) == pytest.approx(15.0)
+    assert wait_behind(180, 0, 3) == math.inf
+
+
+@given(
+    st.floats(min_value=1, max_value=3600),
+    st.integers(min_value=1, max_value=500),
+    st.integers(min_value=0, max_value=500),
+)
+def test_more_callers_ahead_never_mean_a_shorter_wait(
+    handle_s: float, agents: int, ahead: int
+) -> None:
+    assert wait_behind(handle_s, agents, ahead + 1) > wait_behind(handle_s, agents, ahead)
+    assert wait_behind(handle_s, agents + 1, ahead) < wait_behind(handle_s, agents, ahead)
 
 
 def test_erlang_b_by_hand() -> None:
