@@ -213,9 +213,10 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels hops to a thread before every message to close stale database
-        # connections. Forwarding a rendered fragment and ignoring what a client sends touch
-        # no database, and that hop was the largest cost of fanning one change out to
-        # hundreds of screens (ADR 011) and what a flooding client would cost everyone.
+        # connections. Forwarding a rendered fragment and checking what a client sends touch
+        # no database (a TV's hello goes through database_sync_to_async, which hops itself),
+        # and that hop was the largest cost of fanning one change out to hundreds of
+        # screens (ADR 011) and what a flooding client would cost everyone.
         kind = message["type"]
         if kind == "board.update":
             if self.closing is None:
