@@ -15,12 +15,10 @@
     if (!button) return;
     var input = document.getElementById(button.dataset.copy);
     function copied() { button.textContent = button.dataset.copied; }
+    function byCommand() { if (document.execCommand("copy")) copied(); } // the text stays selected
     input.select();
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(copied, function () {});
-    } else if (document.execCommand("copy")) {
-      copied();
-    }
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(input.value).then(copied, byCommand);
+    else byCommand();
   });
 
   document.addEventListener("submit", function (evt) {

@@ -209,7 +209,9 @@ def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
     board = Board.objects.create(name="Floor")
     board.accounts.set([account])
     make_user("boss", "supervisor", accounts=(account,))
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page = browser.new_page(
+        viewport={"width": 1366, "height": 768}, permissions=["clipboard-read", "clipboard-write"]
+    )
     page.goto(f"{url}/login/")
     page.fill("input[name=username]", "boss")
     page.fill("input[name=password]", "pw")
@@ -221,6 +223,9 @@ def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
     link = TvLink.objects.get(board=board)
     assert tv_url.startswith(f"{url}/tv/")
     assert TvLink.from_token(tv_url.rstrip("/").rsplit("/", 1)[1]) == link
+    page.click("button:has-text('Copy')")
+    expect(page.locator("button[data-copy]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == tv_url
     screen = page.locator(f".tv-screen[data-link='{link.pk}']")
     expect(screen.locator(".tv-state")).to_have_text("never connected")
 
