@@ -297,11 +297,43 @@
     apply();
   }
 
+  // A TV tells the server what it is (ADR 027), for the board editor's list of TVs: once the
+  // socket opens, its screen, window, browser and page; then the page, at most once per turn.
+  var socket = null, reported = "";
+  function pageShown() { return { page: page + 1, pages: pages.length }; }
+  function report(data) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify(data));
+    reported = data.page + "/" + data.pages;
+  }
+  function reportTurn() {
+    var shown = pageShown();
+    if (shown.page + "/" + shown.pages !== reported) report(shown);
+  }
+  if (body.classList.contains("tv-page")) {
+    document.addEventListener("htmx:wsOpen", function (evt) {
+      socket = evt.detail.event.target;
+      var px = function (n) { return Math.max(1, Math.round(n)); };
+      var hello = pageShown();
+      hello.screen_w = px(window.screen.width);
+      hello.screen_h = px(window.screen.height);
+      hello.dpr = window.devicePixelRatio || 1;
+      hello.viewport_w = px(window.innerWidth);
+      hello.viewport_h = px(window.innerHeight);
+      hello.ua = navigator.userAgent.slice(0, 512) || "unknown";
+      report(hello);
+    });
+    document.addEventListener("htmx:wsClose", function (evt) {
+      if (evt.detail.event.target === socket) socket = null;
+    });
+  }
+
   function turn() {
     if (isWall()) {
       if (signature(items()) !== known) layout();
       page = (page + 1) % pages.length;
       apply();
+      reportTurn();
     }
     schedule();
   }

@@ -6,16 +6,23 @@ from wallboard.accounts.views import SignInView
 from wallboard.actions import views as action_views
 from wallboard.dashboards import board_views, views
 from wallboard.live import views as live_views
+from wallboard.live.slots import tv_screens
 from wallboard.wiring.refresh import after_action
+
+# The board editor's pages see the TVs' sockets through the live layer (board_views).
+FLEET = {"screens_of": tv_screens}
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("board/", views.board, name="board"),
     path("console/", views.console, name="console"),
     path("boards/", board_views.board_list, name="boards"),
-    path("boards/new/", board_views.board_edit, name="board-new"),
-    path("boards/<int:board_id>/", board_views.board_edit, name="board-edit"),
-    path("boards/<int:board_id>/ticker/", board_views.board_ticker, name="board-ticker"),
+    path("boards/new/", board_views.board_edit, FLEET, name="board-new"),
+    path("boards/<int:board_id>/", board_views.board_edit, FLEET, name="board-edit"),
+    path("boards/<int:board_id>/ticker/", board_views.board_ticker, FLEET, name="board-ticker"),
+    path("boards/<int:board_id>/tvs/", board_views.board_tvs, FLEET, name="board-tvs"),
+    path("boards/<int:board_id>/tvs/new/", board_views.tv_link_new, FLEET, name="tv-link-new"),
+    path("boards/tv/<int:link_id>/revoke/", board_views.tv_link_revoke, name="tv-revoke"),
     *(
         path(f"boards/tv/<int:link_id>/{c}/", live_views.tv_command, {"command": c}, name=f"tv-{c}")
         for c in ("identify", "reload")

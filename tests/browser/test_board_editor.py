@@ -4,17 +4,19 @@ reloads into the new shape at once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import StartServer
 from tests.browser.test_tv_layout import _js
 from tests.conftest import Sim, make_account, make_user
-from wallboard.dashboards.models import Board, TickerMessage, TvLink
+from wallboard.dashboards.models import TIMES, Board, TickerMessage, TvLink
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.pipeline import embedded_scheduler, poll
 
@@ -195,3 +197,50 @@ def test_identify_and_reload_reach_only_that_tv(
     tvs["Kitchen"].wait_for_function("window.notReloaded === undefined")
     tvs["Kitchen"].wait_for_selector("#connection[data-state=open]")
     assert tvs["By the door"].evaluate("window.notReloaded") is True
+
+
+def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
+    centre: tuple[str, ProviderAccount], browser: Any
+) -> None:
+    """ADR 027's TV fleet end to end: the link made in the editor, opened on a 1366x768 TV,
+    listed as connected with its screen and browser (the list fetches itself every 10 s),
+    then revoked from the editor: the TV says so at once."""
+    url, account = centre
+    board = Board.objects.create(name="Floor")
+    board.accounts.set([account])
+    make_user("boss", "supervisor", accounts=(account,))
+    page = browser.new_page(
+        viewport={"width": 1366, "height": 768}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("form button[type=submit]:not([name])")
+    page.goto(f"{url}/boards/{board.pk}/")
+    page.fill(".tv-link-form input[name=label]", "By the door")
+    page.click(".tv-link-form button[type=submit]")
+    tv_url = page.locator("#new-link-url").input_value()
+    link = TvLink.objects.get(board=board)
+    assert tv_url.startswith(f"{url}/tv/")
+    assert TvLink.from_token(tv_url.rstrip("/").rsplit("/", 1)[1]) == link
+    page.click("button:has-text('Copy')")
+    expect(page.locator("button[data-copy]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == tv_url
+    screen = page.locator(f".tv-screen[data-link='{link.pk}']")
+    expect(screen.locator(".tv-state")).to_have_text("never connected")
+
+    tv = browser.new_page(viewport={"width": 1366, "height": 768})
+    tv.goto(tv_url)
+    tv.locator("#connection[data-state=open]").wait_for()
+    expect(screen.locator(".tv-state")).to_have_text("connected now (1)", timeout=15_000)
+    expect(screen.locator(".tv-size")).to_have_text(f"1366{TIMES}768")
+    assert re.fullmatch(r"Chrome \d+ on Linux", screen.locator(".tv-browser").inner_text())
+    expect(screen.locator(".tv-page")).to_have_text(re.compile(r"1 / \d+"))
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    screen.locator("button:has-text('Revoke')").click()
+    page.locator("text=Revoked: that TV says its link is not valid now.").wait_for()
+    tv.locator("text=This TV link is not valid").wait_for()
+    expect(page.locator(f".tv-screen[data-link='{link.pk}']")).to_have_count(0)
+    link.refresh_from_db()
+    assert not link.active

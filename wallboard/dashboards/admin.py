@@ -40,7 +40,7 @@ class BoardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(TvLink)
 class TvLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["board", "label", "created_at", "expires_at", "revoked_at"]
+    list_display = ["board", "label", "created_at", "expires_at", "revoked_at", "last_seen_at"]
     actions = ["revoke"]
     readonly_fields = ["revoked_at"]
 

@@ -1,5 +1,8 @@
 """The board editor's pages (ADR 027): the boards a supervisor or admin may edit, and one
-board's form with a live preview of its TV at a chosen screen size."""
+board's form with a live preview of its TV at a chosen screen size and its TVs.
+
+What the TVs are doing now (their sockets, every web process) is the live layer's to know:
+the URLconf hands it in as ``screens_of``, as it hands the actions their ``after_action``."""
 
 from __future__ import annotations
 
@@ -15,8 +18,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wallboard.accounts.access import can_supervise, is_admin, scope_for
 from wallboard.dashboards import views
-from wallboard.dashboards.editor import BoardForm, TickerForm, editable_boards
-from wallboard.dashboards.models import Board, TickerMessage
+from wallboard.dashboards.editor import (
+    BoardForm,
+    TickerForm,
+    TvLinkForm,
+    editable_boards,
+    editable_links,
+)
+from wallboard.dashboards.fleet import ScreensOf, board_screens
+from wallboard.dashboards.models import Board, TickerMessage, TvLink
+
+# The session's note of the link just made, to show its address once.
+NEW_LINK = "board_editor_new_tv_link"
 
 # The screens the preview shows the TV at: width, height.
 PREVIEW_SIZES = [(1366, 768), (1920, 1080), (3840, 2160), (1080, 1920)]
@@ -43,7 +56,9 @@ def board_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def board_edit(request: HttpRequest, board_id: int | None = None) -> HttpResponse:
+def board_edit(
+    request: HttpRequest, screens_of: ScreensOf, board_id: int | None = None
+) -> HttpResponse:
     """A board's form; on a bad answer the form comes back with its errors (400) and
     nothing is saved."""
     if (refused := _refuse(request)) is not None:
@@ -58,18 +73,32 @@ def board_edit(request: HttpRequest, board_id: int | None = None) -> HttpRespons
         status = 400
     else:
         form, status = BoardForm(instance=board, scope=scope), 200
-    return _edit_page(request, board, form, TickerForm(), status)
+    return _edit_page(request, board, screens_of, status, form=form)
 
 
 def _edit_page(
-    request: HttpRequest, board: Board, form: BoardForm, ticker_form: TickerForm, status: int
+    request: HttpRequest,
+    board: Board,
+    screens_of: ScreensOf,
+    status: int,
+    *,
+    form: BoardForm | None = None,
+    ticker_form: TickerForm | None = None,
+    tv_form: TvLinkForm | None = None,
 ) -> HttpResponse:
+    new_link_url = None
+    if board.pk and request.method == "GET" and (new_pk := request.session.pop(NEW_LINK, None)):
+        new_link = board.tv_links.filter(pk=new_pk, revoked_at=None).first()
+        if new_link is not None:
+            new_link_url = request.build_absolute_uri(reverse("tv", args=[new_link.token]))
     context = {
         "board": board,
-        "form": form,
-        "ticker_form": ticker_form,
+        "form": form if form is not None else BoardForm(instance=board, scope=scope_for(request)),
+        "ticker_form": ticker_form if ticker_form is not None else TickerForm(),
+        "tv_form": tv_form if tv_form is not None else TvLinkForm(),
         "ticker": TickerMessage.current(board) if board.pk else None,
-        "tv_links": [link for link in board.tv_links.all() if link.active] if board.pk else [],
+        "tv_screens": board_screens(board, screens_of) if board.pk else [],
+        "new_link_url": new_link_url,
         "sizes": [f"{w}x{h}" for w, h in PREVIEW_SIZES],
         "nav": _nav(request),
         "saved": request.method == "GET" and request.GET.get("saved"),
@@ -77,9 +106,45 @@ def _edit_page(
     return render(request, "dashboards/board_edit.html", context, status=status)
 
 
+@require_GET
+@login_required
+def board_tvs(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
+    """The editor's list of the board's TVs, which it fetches again every 10 s."""
+    if (refused := _refuse(request)) is not None:
+        return refused
+    board = get_object_or_404(editable_boards(scope_for(request)), pk=board_id)
+    context = {"board": board, "tv_screens": board_screens(board, screens_of)}
+    return render(request, "dashboards/board_edit.html#tv-screens", context)
+
+
 @require_POST
 @login_required
-def board_ticker(request: HttpRequest, board_id: int) -> HttpResponse:
+def tv_link_new(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
+    """A new TV link for the board; the editor shows its address once, to copy."""
+    if (refused := _refuse(request)) is not None:
+        return refused
+    board = get_object_or_404(editable_boards(scope_for(request)), pk=board_id)
+    tv_form = TvLinkForm(request.POST, instance=TvLink(board=board))
+    if not tv_form.is_valid():
+        return _edit_page(request, board, screens_of, 400, tv_form=tv_form)
+    request.session[NEW_LINK] = tv_form.save().pk
+    return redirect(reverse("board-edit", args=[board.pk]) + "?saved=tv-new")
+
+
+@require_POST
+@login_required
+def tv_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+    """End a TV link: its TVs show "not valid" at once (``live.signals``, on commit)."""
+    if (refused := _refuse(request)) is not None:
+        return refused
+    link = get_object_or_404(editable_links(scope_for(request)), pk=link_id)
+    link.revoke()
+    return redirect(reverse("board-edit", args=[link.board_id]) + "?saved=revoke")
+
+
+@require_POST
+@login_required
+def board_ticker(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
     """Put a message on the board's screens until it expires (pushed on commit)."""
     if (refused := _refuse(request)) is not None:
         return refused
@@ -87,8 +152,7 @@ def board_ticker(request: HttpRequest, board_id: int) -> HttpResponse:
     board = get_object_or_404(editable_boards(scope), pk=board_id)
     ticker_form = TickerForm(request.POST)
     if not ticker_form.is_valid():
-        form = BoardForm(instance=board, scope=scope)
-        return _edit_page(request, board, form, ticker_form, 400)
+        return _edit_page(request, board, screens_of, 400, ticker_form=ticker_form)
     ticker_form.save_for(board, request.user.pk)
     return redirect(reverse("board-edit", args=[board.pk]) + "?saved=ticker")
 

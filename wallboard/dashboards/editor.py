@@ -20,6 +20,7 @@ from wallboard.dashboards.models import (
     Board,
     QueueThreshold,
     TickerMessage,
+    TvLink,
     Widget,
 )
 from wallboard.monitoring.ids import parse_id
@@ -52,6 +53,12 @@ def editable_boards(scope: Scope) -> QuerySet[Board]:
     if scope.role not in (Role.ADMIN, Role.SUPERVISOR):
         return Board.objects.none()
     return boards_in_scope(scope)
+
+
+def editable_links(scope: Scope) -> QuerySet[TvLink]:
+    """The links of the boards this person may edit that are not revoked (the editor's TV
+    buttons act on these; anything else is a 404)."""
+    return TvLink.objects.filter(board__in=editable_boards(scope), revoked_at=None)
 
 
 class _QueueChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -242,3 +249,16 @@ class TickerForm(forms.Form):
             expires_at=timezone.now() + timedelta(minutes=self.cleaned_data["minutes"]),
             created_by_id=user_id,
         )
+
+
+class TvLinkForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A new TV link of a board, named after the screen that will show it."""
+
+    class Meta:
+        model = TvLink
+        fields = ["label"]
+        labels = {"label": _("Name of the screen")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["label"].required = True

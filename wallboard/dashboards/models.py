@@ -12,9 +12,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wallboard.dashboards.browsers import browser_name
 from wallboard.monitoring.models import ProviderAccount, Queue
 
 TV_SALT = "wallboard.tv-link"
+TIMES = "\u00d7"  # the multiplication sign of "1366 by 768"
 
 
 class Widget(models.TextChoices):
@@ -97,9 +99,35 @@ class TvLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(default=_default_expiry)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What its TV said in its last hello (ADR 027), and when a TV was last connected.
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    screen_w = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    screen_h = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    pixel_ratio = models.FloatField(null=True, blank=True, editable=False)
+    viewport_w = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    viewport_h = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    user_agent = models.CharField(max_length=512, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"{self.board}: {self.label or self.pk}"
+
+    @property
+    def screen_size(self) -> str:
+        """Its screen ("1366 by 768", with the sign), with the pixel ratio and the
+        browser's window where they differ from 1 and from the screen."""
+        if self.screen_w is None or self.screen_h is None:
+            return ""
+        size = f"{self.screen_w}{TIMES}{self.screen_h}"
+        if self.pixel_ratio and self.pixel_ratio != 1:
+            size += f" @{self.pixel_ratio:g}x"
+        if (self.viewport_w, self.viewport_h) != (self.screen_w, self.screen_h):
+            window = f"{self.viewport_w}{TIMES}{self.viewport_h}"
+            size += " " + _("(window %(size)s)") % {"size": window}
+        return size
+
+    @property
+    def browser(self) -> str:
+        return browser_name(self.user_agent) if self.user_agent else ""
 
     @property
     def token(self) -> str:

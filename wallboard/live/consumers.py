@@ -19,6 +19,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone, translation
 from redis.exceptions import RedisError
 
@@ -28,6 +29,7 @@ from wallboard.dashboards.editor import board_for
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
+from wallboard.live.hello import BadReport, Screen, parse_report
 from wallboard.live.push import (
     account_group,
     agent_group,
@@ -36,7 +38,7 @@ from wallboard.live.push import (
     tv_group,
     user_group,
 )
-from wallboard.live.slots import RENEW_S, slots
+from wallboard.live.slots import RENEW_S, slots, tv_slot
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 
 # 4401-4403: application close codes the browser treats as "do not come back as is".
@@ -49,8 +51,9 @@ CLOSE_POLICY_VIOLATION = 1008
 SEND_TIMEOUT_S = 10.0
 # How often each process looks for such sends (so a screen goes within 10-11 s).
 SEND_CHECK_S = 1.0
-# Pages never send anything; a socket that does, this often, is closed. The web server
-# closes one sending a larger message (uvicorn --ws-max-size) before it reaches a consumer.
+# Pages send nothing but a TV's hello and page turns (one per turn, 5 s at the fastest); a
+# socket sending this often is closed. The web server closes one sending a larger message
+# (uvicorn --ws-max-size) before it reaches a consumer.
 MAX_CLIENT_MESSAGES_PER_S = 10
 MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
 
@@ -210,16 +213,17 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels hops to a thread before every message to close stale database
-        # connections. Forwarding a rendered fragment and ignoring what a client sends touch
-        # no database, and that hop was the largest cost of fanning one change out to
-        # hundreds of screens (ADR 011) and what a flooding client would cost everyone.
+        # connections. Forwarding a rendered fragment and checking what a client sends touch
+        # no database (a TV's hello goes through database_sync_to_async, which hops itself),
+        # and that hop was the largest cost of fanning one change out to hundreds of
+        # screens (ADR 011) and what a flooding client would cost everyone.
         kind = message["type"]
         if kind == "board.update":
             if self.closing is None:
                 await self.forward(message["html"])
             return
         if kind == "websocket.receive":
-            await self.client_message()
+            await self.client_message(message)
             return
         await super().dispatch(message)
 
@@ -240,16 +244,24 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
             log.info("closing a socket that stopped reading: %s", self.scope.get("client"))
             await self.shut(CLOSE_LAGGING)
 
-    async def client_message(self) -> None:
-        """Pages are read-only over the socket: anything a browser sends is ignored, and a
-        socket sending more than a page ever would is closed."""
+    async def client_message(self, message: dict[str, Any]) -> None:
+        """A socket sending more than a page ever would is closed; what is sent before
+        that goes to ``received``."""
+        if self.closing is not None:
+            return
         now = time.monotonic()
         if now - self.window_start >= 1:
             self.window_start, self.window_messages = now, 0
         self.window_messages += 1
-        if self.window_messages > MAX_CLIENT_MESSAGES_PER_S and self.closing is None:
+        if self.window_messages > MAX_CLIENT_MESSAGES_PER_S:
             log.info("closing a socket that floods the server: %s", self.scope.get("client"))
             await self.shut(CLOSE_POLICY_VIOLATION)
+            return
+        await self.received(message)
+
+    async def received(self, message: dict[str, Any]) -> None:
+        """The board and the agent's panel are read-only: what their browser sends is
+        ignored."""
 
     async def shut(self, code: int) -> None:
         """Leave the groups at once, so nothing more queues up for this socket, and close it
@@ -356,10 +368,36 @@ class BoardConsumer(_FragmentsConsumer):
         await self.send(text_data=await _full_state(view, language))
 
 
+@database_sync_to_async
+def _seen(link_pk: int, screen: Screen | None = None) -> None:
+    """The link's TV is connected now (and, with a hello, this is its screen). An update of
+    the row, not a save: no signal, no other field touched."""
+    fields: dict[str, Any] = {"last_seen_at": timezone.now()}
+    if screen is not None:
+        fields.update(
+            screen_w=screen.screen_w,
+            screen_h=screen.screen_h,
+            pixel_ratio=screen.dpr,
+            viewport_w=screen.viewport_w,
+            viewport_h=screen.viewport_h,
+            user_agent=screen.ua,
+        )
+    try:
+        TvLink.objects.filter(pk=link_pk).update(**fields)
+    except DatabaseError as err:  # the board is still shown; "last seen" waits a minute
+        log.warning("could not note a TV as seen: %s", err)
+
+
 class TvConsumer(_FragmentsConsumer):
-    """A wall screen opened through a TV link: no login, read-only, revocable."""
+    """A wall screen opened through a TV link: no login, revocable; read-only but for its
+    hello and page turns (``wallboard.live.hello``), which say what the screen is and
+    shows."""
 
     audience = "tv"
+    link_pk: int | None = None
+    greeted = False
+    # Notes the link as seen once a minute while the socket is open.
+    seeing: asyncio.Task[None] | None = None
 
     async def _expire_after(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -374,7 +412,7 @@ class TvConsumer(_FragmentsConsumer):
             await self.close()
             return
         link, view, groups = found
-        if not await self.take_slot(f"tv:{link.pk}", settings.WS_MAX_SOCKETS_PER_TV_LINK):
+        if not await self.take_slot(tv_slot(link.pk), settings.WS_MAX_SOCKETS_PER_TV_LINK):
             return
         # The link lets the TV in until it expires, open socket included.
         self.deadline = asyncio.create_task(
@@ -383,6 +421,41 @@ class TvConsumer(_FragmentsConsumer):
         await self.join(tv_group(link.pk), board_group(link.board_id), *groups)
         await self.accept()
         await self.send(text_data=await _full_state(view, language))
+        self.link_pk = link.pk
+        await _seen(link.pk)
+        self.seeing = asyncio.create_task(self._keep_seen(link.pk))
+
+    async def _keep_seen(self, link_pk: int) -> None:
+        while True:
+            await asyncio.sleep(RENEW_S)
+            await _seen(link_pk)
+
+    async def received(self, message: dict[str, Any]) -> None:
+        try:
+            report = parse_report(message.get("text"))
+        except BadReport as err:
+            log.info("ignored what a TV sent: %s", err)
+            return
+        if self.link_pk is None:
+            return
+        if report.screen is not None:
+            if self.greeted:
+                log.info("ignored a second hello on one TV socket")
+                return
+            self.greeted = True
+            await _seen(self.link_pk, report.screen)
+        if report.page is not None and self.slot is not None:
+            try:
+                await slots().set_page(self.slot, report.page_text)
+            except (ConnectionError, OSError, RedisError):
+                log.warning("a TV's page not noted, Redis unreachable")
+
+    async def disconnect(self, code: int) -> None:
+        if self.seeing is not None:
+            self.seeing.cancel()
+        await super().disconnect(code)
+        if self.link_pk is not None:
+            await _seen(self.link_pk)  # last seen: now
 
 
 @database_sync_to_async

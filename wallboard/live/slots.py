@@ -4,20 +4,30 @@ With Redis (production, several web processes) each open socket is a member of a
 per session or link, scored by when it lapses; a socket renews its slot while it is open,
 so the slots of a process that died lapse by themselves. Without Redis there is one web
 process, and a dictionary is all there is to share.
+
+A TV link's sockets also leave the page their TV shows ("2 / 3", ADR 027) beside their slots:
+it changes with every turn of the board, so it is kept here, for as long as the slots are,
+and not written to the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import weakref
+from collections.abc import Sequence
 from typing import Protocol
 
 import redis.asyncio as redis
 from django.conf import settings
+from redis import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry as SyncRetry
+
+from wallboard.dashboards.fleet import Screens
 
 # A slot lapses this long after its last renewal; an open socket renews it every RENEW_S.
 LEASE_S = 180.0
@@ -31,13 +41,19 @@ class Slots(Protocol):
 
     async def give_back(self, key: str, socket: str) -> None: ...
 
+    async def set_page(self, key: str, page: str) -> None: ...
+
 
 class LocalSlots:
     """One process: the sockets of each key, in memory."""
 
     def __init__(self) -> None:
         self._held: dict[str, set[str]] = {}
+        self.pages: dict[str, str] = {}
         self._lock = asyncio.Lock()
+
+    def held(self, key: str) -> int:
+        return len(self._held.get(key, ()))
 
     async def take(self, key: str, socket: str, limit: int) -> bool:
         async with self._lock:
@@ -57,6 +73,10 @@ class LocalSlots:
                 held.discard(socket)
                 if not held:
                     del self._held[key]
+                    self.pages.pop(key, None)
+
+    async def set_page(self, key: str, page: str) -> None:
+        self.pages[key] = page
 
 
 # Take a slot atomically: drop the lapsed ones, refuse past the limit, else add this one.
@@ -81,7 +101,7 @@ class RedisSlots:
         self._take = self._redis.register_script(_TAKE)
 
     def _key(self, key: str) -> str:
-        return f"{self._prefix}:sockets:{key}"
+        return _redis_key(self._prefix, key)
 
     async def take(self, key: str, socket: str, limit: int) -> bool:
         now = time.time()
@@ -89,10 +109,20 @@ class RedisSlots:
         return bool(await self._take(keys=[self._key(key)], args=args))
 
     async def renew(self, key: str, socket: str) -> None:
-        await self._redis.zadd(self._key(key), {socket: time.time() + LEASE_S}, xx=True)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(self._key(key), {socket: time.time() + LEASE_S}, xx=True)
+            pipe.expire(f"{self._key(key)}:page", int(LEASE_S))
+            await pipe.execute()
 
     async def give_back(self, key: str, socket: str) -> None:
         await self._redis.zrem(self._key(key), socket)
+
+    async def set_page(self, key: str, page: str) -> None:
+        await self._redis.set(f"{self._key(key)}:page", page, ex=int(LEASE_S))
+
+
+def _redis_key(prefix: str, key: str) -> str:
+    return f"{prefix}:sockets:{key}"
 
 
 _local = LocalSlots()
@@ -111,3 +141,36 @@ def slots() -> Slots:
     if found is None:
         found = _by_loop[loop] = RedisSlots(settings.REDIS_URL, settings.REDIS_PREFIX)
     return found
+
+
+def tv_slot(link_pk: int) -> str:
+    return f"tv:{link_pk}"
+
+
+@functools.cache
+def _sync_redis(url: str) -> Redis:
+    return Redis.from_url(
+        url, retry=SyncRetry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
+    )
+
+
+def tv_screens(link_pks: Sequence[int]) -> dict[int, Screens]:
+    """For a page (synchronous code): how many sockets each TV link has open on every web
+    process now, and the page its TV last said it shows."""
+    keys = [tv_slot(pk) for pk in link_pks]
+    if not settings.REDIS_URL:
+        return {
+            pk: Screens(_local.held(key), _local.pages.get(key, ""))
+            for pk, key in zip(link_pks, keys, strict=True)
+        }
+    now = time.time()
+    with _sync_redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
+        for key in keys:
+            full = _redis_key(settings.REDIS_PREFIX, key)
+            pipe.zcount(full, now, "+inf")
+            pipe.get(f"{full}:page")
+        found = pipe.execute()
+    return {
+        pk: Screens(int(found[2 * i]), (found[2 * i + 1] or b"").decode())
+        for i, pk in enumerate(link_pks)
+    }

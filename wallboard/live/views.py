@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wallboard.accounts.access import can_supervise, scope_for
-from wallboard.dashboards.editor import editable_boards
+from wallboard.dashboards.editor import editable_links
 from wallboard.dashboards.html import OOB
-from wallboard.dashboards.models import TvLink
 from wallboard.live.push import end_sessions, send_to_group, tv_group
 
 IDENTIFY_MS = 10_000
@@ -25,8 +24,7 @@ IDENTIFY_MS = 10_000
 def tv_command(request: HttpRequest, link_id: int, command: str) -> HttpResponse:
     if not can_supervise(request.user):
         return HttpResponseForbidden(_("Boards are edited by supervisors and admins."))
-    boards = editable_boards(scope_for(request))
-    link = get_object_or_404(TvLink, pk=link_id, board__in=boards, revoked_at=None)
+    link = get_object_or_404(editable_links(scope_for(request)), pk=link_id)
     if command == "reload":
         # The page reloads on this close code (live.js), as after a board change.
         end_sessions(tv_group(link.pk))
