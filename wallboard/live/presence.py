@@ -220,21 +220,22 @@ async def unwatch(watches: Sequence[Watch]) -> None:
     _record(settings.REDIS_URL).unwatch(watches)
 
 
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
+# The publisher's client per Redis URL (a test may point the settings elsewhere).
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
 
 
 def _sync_client(url: str) -> redis.Redis:
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = redis.Redis.from_url(
+    with _clients_lock:
+        found = _clients.get(url)
+        if found is None:
+            found = _clients[url] = redis.Redis.from_url(
                 url,
                 decode_responses=True,
                 retry=Retry(NoBackoff(), 1),
                 retry_on_error=[RedisConnectionError],
             )
-        return _client
+        return found
 
 
 def screens(account_pk: int) -> Screens | None:

@@ -77,6 +77,17 @@ def everyone(account_pk: int, agent_pks: Iterable[int]) -> Screens:
     )
 
 
+def _account(
+    account_pk: int, changes: StoredChanges | None, status_changed: bool
+) -> ProviderAccount:
+    """The account's row where a fragment shows it (its status, its members' marker); else
+    the account by its key alone, what an agent's or a queue's change needs (any other
+    field is read from the database when first used)."""
+    if status_changed or (changes is not None and changes.memberships_changed):
+        return ProviderAccount.objects.get(pk=account_pk)
+    return ProviderAccount.from_db(None, ["id"], [account_pk])
+
+
 def _message(account_pk: int, seq: int, html: str) -> dict[str, object]:
     return {"type": "board.update", "account": account_pk, "seq": seq, "html": html}
 
@@ -92,7 +103,7 @@ def publish_account(
     watching = presence.screens(account_pk)
     if watching is not None and not watching.languages():
         return
-    account = ProviderAccount.objects.get(pk=account_pk)
+    account = _account(account_pk, changes, status_changed)
     update = Update.load(account, seq, changes, status_changed)
     agent_pks = [a.pk for a in update.agents]
     if watching is None:
