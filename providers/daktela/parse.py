@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
@@ -216,7 +217,10 @@ def _from_element(element: Element, depth: int) -> Any:
 
 def check_envelope(body: bytes, fmt: ReplyFormat = "json") -> Any:
     """Return the ``result`` of a Daktela reply or raise the error it carries."""
-    reply = _decode(body, fmt)
+    return _result(_decode(body, fmt))
+
+
+def _result(reply: Any) -> Any:
     if not isinstance(reply, dict):
         raise ProviderBadResponseError("Daktela sent a reply that is not an object.")
     status = reply.get("status")
@@ -228,6 +232,85 @@ def check_envelope(body: bytes, fmt: ReplyFormat = "json") -> Any:
             raise error_from_text(error)
         raise ProviderError("Daktela refused the request without saying why.")
     raise ProviderBadResponseError("Daktela sent a reply without a status.")
+
+
+class _NotFast(Exception):
+    """The reply is not in the shape ``result_by_text`` reads: decode it whole instead."""
+
+
+#: Each object of a reply's ``result`` by key: its text in the reply and its value.
+Texts = dict[str, tuple[str, Any]]
+
+
+def result_by_text(body: bytes, previous: Texts) -> tuple[Any, Texts] | None:
+    """``check_envelope`` of a JSON reply whose ``result`` is an object, with the text of
+    each object in it: an object whose text is the very text it had in the ``previous``
+    reply is that reply's value, not decoded again. None when the reply is not a plain
+    envelope of that shape (a key twice, bad JSON, another shape): decode it whole then.
+
+    A JSON value read from a position depends on nothing past its end, so the same text at
+    a position is the same value, and ends at the same place.
+    """
+    try:
+        text = bytes(body).decode("utf-8-sig").strip()
+        if not text.startswith("{"):
+            return None
+        reply, texts, at = _object_by_text(text, 0, previous, read_result=True)
+    except (_NotFast, TypeError, IndexError, StopIteration, ValueError, RecursionError):
+        return None  # UnicodeDecodeError and json's errors are ValueErrors
+    # As ``_decode``: one "}" too many after the value is tolerated, nothing else.
+    if text[at:].strip("} \t\r\n"):
+        return None
+    return _result(reply), texts
+
+
+# The scanners ``json.loads`` itself runs (C), which typeshed does not declare: a value at a
+# position, and the rest of a string after its opening quote.
+_scan_value: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, at: int) -> int:
+    found = _SPACE.match(text, at)
+    return found.end() if found is not None else at
+
+
+def _object_by_text(
+    text: str, at: int, previous: Texts, *, read_result: bool = False
+) -> tuple[dict[str, Any], Texts, int]:
+    """The object at ``text[at]`` ("{"), and where it ends. At the top (``read_result``)
+    its ``result`` object is read the same way; below it, each object's text is kept, and
+    one whose text ``previous`` holds is taken from there."""
+    found: dict[str, Any] = {}
+    texts: Texts = {}
+    at = _skip_space(text, at + 1)
+    while text[at] != "}":
+        if text[at] != '"':
+            raise _NotFast
+        key, at = _scan_string(text, at + 1)
+        at = _skip_space(text, at)
+        if key in found or text[at] != ":":
+            raise _NotFast
+        at = _skip_space(text, at + 1)
+        held = None if read_result else previous.get(key)
+        if read_result and key == "result" and text[at] == "{":
+            found[key], texts, end = _object_by_text(text, at, previous)
+        elif held is not None and text.startswith(held[0], at):
+            found[key], end = held[1], at + len(held[0])
+            texts[key] = held
+        else:
+            found[key], end = _scan_value(text, at)
+            if not read_result and text[at] == "{":
+                texts[key] = (text[at:end], found[key])
+        at = _skip_space(text, end)
+        if text[at] == ",":
+            at = _skip_space(text, at + 1)
+            if text[at] != '"':  # JSON has no trailing comma
+                raise _NotFast
+        elif text[at] != "}":
+            raise _NotFast
+    return found, texts, at + 1
 
 
 # --------------------------------------------------------------------------- values
@@ -553,20 +636,22 @@ def _merge(parts: list[UsersState], hash_: str | None = None) -> UsersState:
 
 
 class UsersReuse:
-    """The previous RTUsersState reply of one adapter: its bytes, and each user raw and
-    parsed.
+    """The previous RTUsersState reply of one adapter: its bytes, and each user's text,
+    value and parse.
 
     A user is parsed from its record, the time zone and the pause reasons alone, and the
     record carries absolute times (``state_time``, ``logintime``), so an unchanged user's
-    record equals the previous one and the previous result is reused: comparing two dicts
-    is C code, parsing one is not. A reply equal to the previous one byte for byte is not
-    even decoded. Only the latest reply is kept.
+    record equals the previous one and the previous result is reused. In a JSON reply a
+    user whose text is unchanged is not even decoded (``result_by_text``); otherwise
+    comparing two dicts is C code, parsing one is not. A reply equal to the previous one
+    byte for byte is not decoded at all. Only the latest reply is kept.
     """
 
     def __init__(self) -> None:
         self._key: tuple[bytes, tzinfo, dict[str, PauseReason], ReplyFormat] | None = None
         self._state = UsersState()
         self._users: dict[str, tuple[dict[str, Any], UsersState | None]] = {}
+        self._texts: Texts = {}
 
     def read(
         self, body: bytes, tz: tzinfo, pauses: Mapping[str, PauseReason], fmt: ReplyFormat
@@ -576,11 +661,13 @@ class UsersReuse:
             return self._state
         same_context = self._key is not None and self._key[1:] == key[1:]
         previous = self._users if same_context else {}
+        read = result_by_text(body, self._texts) if fmt == "json" else None
+        result, self._texts = read if read is not None else (check_envelope(body, fmt), {})
         users: dict[str, tuple[dict[str, Any], UsersState | None]] = {}
         parts = []
-        for user_key, item in _entries(check_envelope(body, fmt), "users"):
+        for user_key, item in _entries(result, "users"):
             seen = previous.get(user_key)
-            if seen is not None and seen[0] == item:
+            if seen is not None and (seen[0] is item or seen[0] == item):
                 part = seen[1]
             else:
                 part = _user(user_key, item, tz, pauses)

@@ -45,10 +45,13 @@ from tools.bench.harness import (
     percentile,
     rounded,
     running,
+    screens,
     start_bench,
 )
+from tools.bench.pipeline import SCREEN
 from tools.database import database_url
 from tools.processes import ROOT, Process, Server, celery_command
+from wallboard.live.presence import Watch
 from wallboard.monitoring.feeds import apply_agent_changes
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.wiring.pipeline import after_commit, feed_supervisor, poll
@@ -70,7 +73,10 @@ def measure_feed_cost(changes: int, agents: int = 100) -> dict[str, Any]:
         agents=agents, queues=max(1, agents // 10), seed=21,
         calls_per_min_per_queue=0, pause_rate_per_hour=0,
     )  # fmt: skip
-    with running(start_bench("feed cost", config)) as bench:
+    with (
+        running(start_bench("feed cost", config)) as bench,
+        screens(Watch(bench.account.pk, SCREEN)),
+    ):
         only_enabled(bench.account)
         poll(bench.account, provider=bench.provider())
         account = ProviderAccount.objects.get(pk=bench.account.pk)
@@ -103,7 +109,7 @@ def measure_feed_cost(changes: int, agents: int = 100) -> dict[str, Any]:
             stored += apply_agent_changes(account.pk, [reading], on_commit=after_commit)
         cpu_ms = (time.process_time() - cpu_started) * 1000
         wall_ms = (time.perf_counter() - wall_started) * 1000
-    burst_cpu_ms = _burst_cost(account.pk, bench, changes)
+        burst_cpu_ms = _burst_cost(account.pk, bench, changes)
     return {
         "changes": changes,
         "stored": stored,

@@ -3,6 +3,7 @@ provider replies, a record of what was pushed, and percentiles."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -19,6 +20,8 @@ from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import Update, render_sections
+from wallboard.live import presence
+from wallboard.live.presence import Watch
 from wallboard.monitoring.hooks import Committed
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.pipeline import after_commit
@@ -69,6 +72,24 @@ def start_bench(name: str, config: SimConfig, *, manual_clock: bool = True) -> B
     server, engine = start_simulator(VENDOR, config, clock=clock)
     account = add_account(server, engine, name)
     return Bench(server, engine, engine.clock, account)
+
+
+@contextmanager
+def screens(*watches: Watch) -> Iterator[None]:
+    """Screens that say they watch (``presence``) as a browser's socket does, from an event
+    loop of their own that renews the record as a web process does: changes are rendered
+    for them (ADR 031). Nothing receives the messages; the publish is measured whole."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="bench-screens", daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(presence.watch(watches), loop).result(10)
+    try:
+        yield
+    finally:
+        asyncio.run_coroutine_threadsafe(presence.unwatch(watches), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 @contextmanager

@@ -33,15 +33,20 @@ from tools.bench.harness import (
     record_replies,
     rounded,
     running,
+    screens,
     start_bench,
 )
 from tools.bench.naive import naive_poll
+from wallboard.live.presence import Watch
 from wallboard.live.protocol import WINDOW_BITS, text_frame
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.poll import poll_once
 from wallboard.wiring.pipeline import after_commit
 
 NORMAL_PAUSES = ("6", "7")
+# The screens the account has while it is measured: one board in the default language
+# (changes are rendered only for the languages screens watch, ADR 031).
+SCREEN = "en"
 
 
 @dataclass
@@ -131,10 +136,14 @@ def measure_pipeline(
     agents: int, churn_pcts: tuple[int, ...], polls: int, naive_polls: int, warmup: int = 1
 ) -> dict[str, Any]:
     """Both ways at each churn, on one simulated call center of ``agents`` agents (the
-    naive way, slow and steady, only in the first ``naive_polls`` polls)."""
+    naive way, slow and steady, only in the first ``naive_polls`` polls), watched by one
+    board in ``SCREEN`` (the naive way renders the board in that language too)."""
     rng = random.Random(agents)
     results: dict[str, Any] = {}
-    with running(start_bench(f"pipeline {agents}", quiet_config(agents))) as bench:
+    with (
+        running(start_bench(f"pipeline {agents}", quiet_config(agents))) as bench,
+        screens(Watch(bench.account.pk, SCREEN)),
+    ):
         naive_account = add_account(bench.server, bench.engine, f"naive {agents}")
         ours_way, naive_way = Replaying.start(bench), Replaying.start(bench)
         poll_once(bench.account, on_commit=after_commit, provider=bench.provider())

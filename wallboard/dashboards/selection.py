@@ -91,6 +91,8 @@ CALLERS_SHOWN = 5
 def with_callers(queues: Iterable[Queue]) -> list[Queue]:
     """Queues with ``callers``: their longest-waiting callers, for the tile."""
     rows = list(queues)
+    if not rows:  # an agent's change: no statement to build
+        return rows
     callers: dict[int, list[WaitingCall]] = {q.pk: [] for q in rows}
     for call in WaitingCall.objects.filter(queue__in=rows).order_by("queue_id", "position"):
         callers[call.queue_id].append(call)
@@ -102,6 +104,8 @@ def with_callers(queues: Iterable[Queue]) -> list[Queue]:
 def with_calls(agents: Iterable[Agent]) -> list[Agent]:
     """Agents with ``call``: the call they are on, if any, for the tile."""
     rows = list(agents)
+    if not rows:
+        return rows
     calls = {
         c.agent_id: c for c in ActiveCall.objects.filter(agent__in=rows).select_related("queue")
     }

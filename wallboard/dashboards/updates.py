@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -61,9 +61,36 @@ def tile_figures() -> frozenset[str]:
     return frozenset(f.name for f in Queue._meta.concrete_fields if f.name in named) - COUNTS
 
 
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One swappable piece of a message. One of a queue (``queue``) or of an agent
+    (``agent``) goes only to the screens that show that queue or agent; the rest (the
+    account's status, the marker) to every screen of the account."""
+
+    html: str
+    queue: int | None = None
+    agent: int | None = None
+
+
+def compose(
+    parts: Iterable[Fragment],
+    queues: frozenset[int] | None = None,
+    agents: frozenset[int] | None = None,
+) -> str:
+    """The message of the whole account, or (``queues``, ``agents``) of a selection of its
+    queues and their members as a queue-scoped person or a board of some queues sees it,
+    with the account's marker, so its screens see every sequence number."""
+    return "".join(
+        p.html
+        for p in parts
+        if (p.queue is None or queues is None or p.queue in queues)
+        and (p.agent is None or agents is None or p.agent in agents)
+    )
+
+
 @dataclass
 class Update:
-    """One stored change, loaded once and rendered once per language (``render``)."""
+    """One stored change, loaded once and rendered once per language (``fragments``)."""
 
     account: ProviderAccount
     seq: int
@@ -126,37 +153,43 @@ class Update:
         with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
         return update
 
-    def narrowed(self, queue_ids: frozenset[int], agent_ids: frozenset[int]) -> Update:
-        """The same change as a selection of queues sees it (a queue-scoped person, a board
-        of some queues): only its queues' tiles and count lines and its members' tiles —
-        with the account's marker, so its screens see every sequence number."""
-        return replace(
-            self,
-            queue_tiles=[q for q in self.queue_tiles if q.pk in queue_ids],
-            count_lines=[q for q in self.count_lines if q.pk in queue_ids],
-            forecast_lines=[q for q in self.forecast_lines if q.pk in queue_ids],
-            agents=[a for a in self.agents if a.pk in agent_ids],
-        )
-
-    def render(self) -> tuple[str, dict[int, SafeString]]:
-        """The message for the account's group in the active language, and each changed
-        agent's tile (for the agent's own panel)."""
+    def fragments(self) -> tuple[list[Fragment], dict[int, SafeString]]:
+        """The message's fragments in the active language, each rendered once, in the
+        order the message sends them; and each changed agent's tile (for the agent's own
+        panel). The whole account's message and each selection's are composed from them
+        (``compose``)."""
         words = Words.current()
         tiles = {a.pk: agent_tile(a, oob=True, words=words) for a in self.agents}
         marker = seq_marker(self.account.pk, self.seq, timezone.now(), resync=self.resync, oob=True)
+        parts: list[Fragment] = []
         if self.resync:
-            return marker + self._members(), tiles
-        parts = []
+            parts.append(Fragment(marker))
+            parts.append(Fragment(self._members()))
+            return parts, tiles
         if self.status_changed:
-            parts.append(_partial("account-status", {"account": self.account, "oob": True}))
-        if self.queue_tiles:
-            parts.append(_partial("queue-tiles", {"queues": self.queue_tiles, "oob": True}))
-        parts.extend(queue_counts(q, oob=True, words=words) for q in self.count_lines)
-        parts.extend(queue_forecast(q, oob=True, words=words) for q in self.forecast_lines)
-        parts.extend(tiles.values())
-        parts.append(marker)
-        parts.append(self._members())
-        return "".join(parts), tiles
+            status = _partial("account-status", {"account": self.account, "oob": True})
+            parts.append(Fragment(status))
+        parts.extend(
+            Fragment(_partial("queue-tile", {"queue": q, "oob": True}), queue=q.pk)
+            for q in self.queue_tiles
+        )
+        parts.extend(
+            Fragment(queue_counts(q, oob=True, words=words), queue=q.pk) for q in self.count_lines
+        )
+        parts.extend(
+            Fragment(queue_forecast(q, oob=True, words=words), queue=q.pk)
+            for q in self.forecast_lines
+        )
+        parts.extend(Fragment(html, agent=pk) for pk, html in tiles.items())
+        parts.append(Fragment(marker))
+        parts.append(Fragment(self._members()))
+        return parts, tiles
+
+    def render(self) -> tuple[str, dict[int, SafeString]]:
+        """The message for the account's group in the active language, and each changed
+        agent's tile."""
+        parts, tiles = self.fragments()
+        return compose(parts), tiles
 
     def _members(self) -> str:
         if not self.members_changed:

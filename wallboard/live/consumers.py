@@ -9,7 +9,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -29,15 +29,10 @@ from wallboard.dashboards.editor import board_for
 from wallboard.dashboards.models import TvLink
 from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
+from wallboard.live import presence
 from wallboard.live.hello import BadReport, Screen, parse_report
-from wallboard.live.push import (
-    account_group,
-    agent_group,
-    board_group,
-    selection_group,
-    tv_group,
-    user_group,
-)
+from wallboard.live.presence import Watch
+from wallboard.live.push import board_group, tv_group, user_group
 from wallboard.live.slots import RENEW_S, slots, tv_slot
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 
@@ -106,6 +101,8 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
     """Common plumbing: the groups this socket joined, forwarding, closing on demand."""
 
     groups_joined: list[str]
+    # What this socket told ``presence`` it watches (the groups changes are rendered for).
+    watching: Sequence[Watch] = ()
     audience: str  # wallboard_sockets_open's label
     counted = False
     closing: asyncio.Task[None] | None = None
@@ -155,13 +152,23 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         while True:
             await self.dispatch(await self.channel_receive())
 
-    async def join(self, *groups: str) -> None:
+    async def join(self, *groups: str | Watch) -> None:
+        """Join the groups, then say which rendered ones this socket watches: before the
+        full state is read, so no change falls between the two (``presence``)."""
+        watches = [g for g in groups if isinstance(g, Watch)]
         for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
+            name = group.group if isinstance(group, Watch) else group
+            await self.channel_layer.group_add(name, self.channel_name)
+            self.groups_joined.append(name)
+        if watches:
+            self.watching = watches
+            await presence.watch(watches)
 
     async def leave(self) -> None:
         groups, self.groups_joined = getattr(self, "groups_joined", []), []
+        watching, self.watching = self.watching, ()
+        if watching:
+            await presence.unwatch(watching)
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -299,7 +306,7 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 @database_sync_to_async
 def _view_for_user(
     user: Any, query: dict[str, list[str]], language: str
-) -> tuple[BoardView, list[str]]:
+) -> tuple[BoardView, list[str | Watch]]:
     """What the person's page shows, and the groups that send them its changes: an account
     seen whole is sent whole; one seen through a selection of queues, only that selection
     (``publish.selections``)."""
@@ -310,11 +317,11 @@ def _view_for_user(
         groups = _account_groups(view.accounts, view.queue_ids, language)
         return view, [board_group(shaped.pk), *groups]
     view = BoardView.for_request(scope.accounts(), query, scope.queue_ids)
-    return view, _account_groups(view.accounts, scope.queue_ids, language)
+    return view, [*_account_groups(view.accounts, scope.queue_ids, language)]
 
 
 @database_sync_to_async
-def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[str]] | None:
+def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[Watch]] | None:
     link = TvLink.from_token(token)
     if link is None:
         return None
@@ -324,15 +331,15 @@ def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[str
 
 def _account_groups(
     accounts: list[ProviderAccount], queue_ids: frozenset[int] | None, language: str
-) -> list[str]:
+) -> list[Watch]:
     if queue_ids is None:
-        return [account_group(a.pk, language) for a in accounts]
+        return [Watch(a.pk, language) for a in accounts]
     by_account: dict[int, set[int]] = {}
     for account_pk, queue_pk in Queue.objects.filter(
         account__in=accounts, pk__in=queue_ids
     ).values_list("account_id", "pk"):
         by_account.setdefault(account_pk, set()).add(queue_pk)
-    return [selection_group(a.pk, by_account.get(a.pk, ()), language) for a in accounts]
+    return [Watch(a.pk, language, frozenset(by_account.get(a.pk, ()))) for a in accounts]
 
 
 @database_sync_to_async
@@ -478,6 +485,7 @@ class AgentPanelConsumer(_FragmentsConsumer):
             return
         agents = await _own_agents(user)
         language = self.language()
-        await self.join(user_group(user.pk), *(agent_group(a.pk, language) for a in agents))
+        watches = [Watch(a.account_id, language, agent_pk=a.pk) for a in agents]
+        await self.join(user_group(user.pk), *watches)
         await self.accept()
         await self.send(text_data=await _own_tiles(agents, language))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import OuterRef, Subquery
 
 from wallboard.monitoring import models as m
@@ -88,13 +89,51 @@ def write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
         m.QueueSample.objects.bulk_create(created)
 
 
+# Close each agent's open span (its newest one, if open) and open the next at the same
+# instant, in one statement: the arrays are the agents, their new status and pause reason,
+# and since when (``status_since``, else the poll's time; never before the closed span began).
+_NEXT_SPANS = """
+WITH v (agent_id, status, pause_reason, since) AS (
+    SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[])
+), closed AS (
+    UPDATE {spans} AS s SET ended_at = GREATEST(v.since, s.started_at)
+    FROM v
+    WHERE s.id = (
+        SELECT o.id FROM {spans} AS o WHERE o.agent_id = v.agent_id
+        ORDER BY o.started_at DESC, o.id DESC LIMIT 1
+    ) AND s.ended_at IS NULL
+    RETURNING s.agent_id, s.ended_at
+)
+INSERT INTO {spans} (agent_id, status, pause_reason, started_at, ended_at)
+SELECT v.agent_id, v.status, v.pause_reason, COALESCE(closed.ended_at, v.since), NULL
+FROM v LEFT JOIN closed ON closed.agent_id = v.agent_id
+"""
+
+
 def write_spans(agents: list[m.Agent], taken_at: datetime) -> None:
     """Close each agent's open span and open the next one at the same instant.
 
     An agent's open span is its newest one. It is found through the (agent, started_at)
     index, one short probe per agent: no index covers ``ended_at``, so that closing a span
-    stays a HOT update (see the AgentStatusSpan indexes).
+    stays a HOT update (see the AgentStatusSpan indexes). On PostgreSQL it is one statement
+    (``_NEXT_SPANS``), whose text psycopg prepares once.
     """
+    if not agents:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        sql = _NEXT_SPANS.format(spans=connection.ops.quote_name(m.AgentStatusSpan._meta.db_table))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    [a.pk for a in agents],
+                    [a.status for a in agents],
+                    [a.pause_reason for a in agents],
+                    [a.status_since or taken_at for a in agents],
+                ],
+            )
+        return
     newest = (
         m.AgentStatusSpan.objects.filter(agent=OuterRef("pk"))
         .order_by("-started_at", "-pk")

@@ -8,7 +8,12 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from providers.daktela import parse
+from providers.errors import ProviderError
 from providers.model import PauseReason, PauseType
 from tests.providers.daktela.fake_daktela import load
 
@@ -83,3 +88,86 @@ def test_a_reply_equal_to_the_previous_one_gives_the_previous_result() -> None:
     assert _parse(users, reuse) is first
     renamed = {**PAUSES, "7": PauseReason(id="7", title="After call", type=PauseType.WRAP)}
     assert parse.parse_rt_users_state(_body(users), PRAGUE, renamed, reuse=reuse) is not first
+
+
+def _outcome(body: bytes, reuse: parse.UsersReuse | None) -> object:
+    try:
+        return parse.parse_rt_users_state(body, PRAGUE, PAUSES, reuse=reuse)
+    except ProviderError as err:
+        return type(err), str(err)
+
+
+# Characters that change a JSON text's structure, and a few that do not.
+EDITS = st.sampled_from([*list('{}[]:,"\\ \n\t0a-.e'), "null", "true", '"1":', "}}", ",,"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 2), EDITS), max_size=4),
+    spaced=st.booleans(),
+)
+def test_a_reply_read_by_its_text_is_what_decoding_it_whole_gives(
+    edits: list[tuple[int, int, str]], spaced: bool
+) -> None:
+    """Reusing the text of unchanged users never changes the outcome: the same users, or
+    the same error, as a fresh parse of the same bytes, however the reply is broken."""
+    users = _users(3)
+    indent = 2 if spaced else None
+    previous = json.dumps({"status": 1, "error": None, "result": users}, indent=indent)
+    users["2"].update(agent_state="Paused", id_pause="7", onpause="2016-09-26 15:40:00")
+    text = json.dumps({"status": 1, "error": None, "result": users}, indent=indent)
+    for position, kind, chars in edits:
+        # At or just after a character of the structure, where a change matters most.
+        marks = [i for i, c in enumerate(text) if c in '{}[],:"'] + [len(text)]
+        at = marks[position % len(marks)] + position % 2
+        if kind == 0:
+            text = text[:at] + chars + text[at:]
+        elif kind == 1:
+            text = text[:at] + text[at + len(chars) :]
+        else:
+            text = text[:at] + chars + text[at + len(chars) :]
+    reuse = parse.UsersReuse()
+    parse.parse_rt_users_state(previous.encode(), PRAGUE, PAUSES, reuse=reuse)
+
+    assert _outcome(text.encode(), reuse) == _outcome(text.encode(), None)
+
+
+def test_unchanged_users_are_not_decoded_again() -> None:
+    users = _users(3)
+    reuse = parse.UsersReuse()
+    _parse(users, reuse)
+    users["2"].update(agent_state="Paused", id_pause="7", onpause="2016-09-26 15:40:00")
+    body = _body(users)
+    read = parse.result_by_text(body, reuse._texts)
+    assert read is not None
+    result, texts = read
+    assert result == json.loads(body)["result"]
+    previous = reuse._texts
+    assert result["1"] is previous["1"][1]
+    assert result["3"] is previous["3"][1]
+    assert result["2"] is not previous["2"][1]
+    assert set(texts) == {"1", "2", "3"}
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "}}",  # as sent
+        "}}}",  # one "}" too many: tolerated, as the whole decode tolerates it
+        ",}}",  # a trailing comma in the result
+        "},}",  # a trailing comma in the envelope
+        '},"result":{}}',  # the result twice: the last one counts
+        ',"1":{}}}',  # a user twice
+        "}} x",  # text after the value
+        "}",  # cut short
+        '},"status":0,"error":"Uživatel neexistuje"}',  # the status twice
+    ],
+)
+def test_an_odd_envelope_reads_as_decoding_it_whole_reads_it(tail: str) -> None:
+    users = _users(2)
+    reuse = parse.UsersReuse()
+    _parse(users, reuse)
+    body = json.dumps({"status": 1, "error": None, "result": users})
+    odd = (body.removesuffix("}}") + tail).encode()
+
+    assert _outcome(odd, reuse) == _outcome(odd, None)

@@ -17,7 +17,8 @@ from django.utils import translation
 from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
 from wallboard.dashboards.html import agent_tile, queue_counts
-from wallboard.live.push import account_group
+from wallboard.live import presence
+from wallboard.live.presence import Watch
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount, Queue
 from wallboard.wiring.pipeline import poll
 
@@ -34,20 +35,22 @@ def quiet_sim(start_sim: Any) -> Sim:
 
 
 class Watcher:
-    """Subscribed to an account's English group, like a browser's socket."""
+    """Subscribed to an account's English group and watching it, like a browser's socket."""
 
     def __init__(self, account: ProviderAccount) -> None:
         self.layer: Any = get_channel_layer()
-        self.group = account_group(account.pk, "en")
+        self.watch = Watch(account.pk, "en")
         self.channel = ""
 
     async def __aenter__(self) -> Watcher:
         self.channel = await self.layer.new_channel()
-        await self.layer.group_add(self.group, self.channel)
+        await self.layer.group_add(self.watch.group, self.channel)
+        await presence.watch([self.watch])
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.layer.group_discard(self.group, self.channel)
+        await presence.unwatch([self.watch])
+        await self.layer.group_discard(self.watch.group, self.channel)
 
     async def receive(self) -> str:
         message = await asyncio.wait_for(self.layer.receive(self.channel), 5)

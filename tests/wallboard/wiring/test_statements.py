@@ -1,0 +1,78 @@
+"""The SQL statements a fed agent change and a quiet poll cost end to end (store, push with
+one screen watching, alerts), issue 12 §4: the counts are deterministic, so a change that
+adds a statement to either hot path fails here (ADR 031 says what each one is)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from providers.model import Agent as Reading
+from providers.model import AgentStatus
+from tests.conftest import Sim, make_account
+from tools.bench.harness import screens
+from wallboard.live.presence import Watch
+from wallboard.monitoring.feeds import apply_agent_changes
+from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.read_model import cached_state
+from wallboard.wiring.pipeline import after_commit, poll
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+# BEGIN, the account locked, the agent's row read and written, its spans (one statement),
+# seq, COMMIT; the push reads the agent's calls; the alerts, the boards.
+FED_CHANGE = 9
+# BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
+QUIET_POLL = 5
+
+
+@pytest.fixture
+def watched(start_sim: Any, settings: Any) -> Iterator[tuple[Sim, ProviderAccount]]:
+    settings.LIVE_HEARTBEAT_S = 3600
+    sim: Sim = start_sim("daktela", calls_per_min_per_queue=0, pause_rate_per_hour=0)
+    account = make_account(sim)
+    poll(account)
+    with screens(Watch(account.pk, "en")):
+        yield sim, ProviderAccount.objects.get(pk=account.pk)
+
+
+def _statements(captured: CaptureQueriesContext) -> str:
+    return "\n".join(q["sql"][:90] for q in captured.captured_queries)
+
+
+def test_a_fed_agent_change_costs_a_fixed_number_of_statements(
+    watched: tuple[Sim, ProviderAccount],
+) -> None:
+    _sim, account = watched
+    agent = Agent.objects.filter(account=account).order_by("pk").first()
+    assert agent is not None
+    held = cached_state(account).agents[agent.vendor_id]
+    counts = []
+    for k in range(3):  # the first one prepares what the next ones reuse
+        status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
+        reading: Reading = dataclasses.replace(
+            held,
+            status=status,
+            raw_status=status.value.lower(),
+            status_since=(held.status_since or account.last_success_at) + timedelta(minutes=k + 1),  # type: ignore[operator]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 1
+        counts.append(len(captured.captured_queries))
+    assert counts[-1] == FED_CHANGE, _statements(captured)
+
+
+def test_a_quiet_poll_costs_a_fixed_number_of_statements(
+    watched: tuple[Sim, ProviderAccount],
+) -> None:
+    sim, account = watched
+    sim.advance(2)
+    with CaptureQueriesContext(connection) as captured:
+        assert poll(account).changes == 0
+    assert len(captured.captured_queries) == QUIET_POLL, _statements(captured)
