@@ -227,9 +227,9 @@ class WorkerShape:
     The production shape (docker-compose.yml) by default; another from
     ``BENCH_ACCOUNTS_WORKERS=pool,concurrency,processes[,shared]`` to compare."""
 
-    pool: str = "threads"
-    concurrency: int = 4
-    processes: int = 2
+    pool: str = "prefork"
+    concurrency: int = 1
+    processes: int = 4
     partitioned: bool = True
 
     @classmethod
