@@ -90,9 +90,9 @@ def web_command(kind: ServerKind, port: int, *flags: str, app: str = APP) -> lis
     ]
 
 
-def celery_command(*args: str, loglevel: str = "INFO") -> list[str]:
+def celery_command(*args: str, loglevel: str = "INFO", app: str = "wallboard") -> list[str]:
     """``celery -A wallboard <args>``: a worker or beat as production starts them."""
-    return [sys.executable, "-m", "celery", "-A", "wallboard", *args, "--loglevel", loglevel]
+    return [sys.executable, "-m", "celery", "-A", app, *args, "--loglevel", loglevel]
 
 
 def manage_command(*args: str) -> list[str]:

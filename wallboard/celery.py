@@ -12,7 +12,8 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_task_publish, worker_process_shutdown
+from celery.signals import after_task_publish, task_postrun, worker_process_shutdown
+from django.db import close_old_connections
 
 from wallboard import metrics
 
@@ -62,3 +63,9 @@ after_task_publish.connect(broker_outage.sent, weak=False)
 
 # A pool child that ends takes its live gauges with it (the multiprocess metrics, ADR 024).
 worker_process_shutdown.connect(lambda **_: metrics.end_process(), weak=False)
+
+# Celery's Django fix-up closes the database connection around every task unless told to
+# reuse it (CELERY_DB_REUSE_MAX in settings): a new PostgreSQL backend for every poll. Reused,
+# a connection is closed after a task as after a web request: once it broke (the database
+# was lost) or outlived CONN_MAX_AGE.
+task_postrun.connect(lambda **_: close_old_connections(), weak=False)

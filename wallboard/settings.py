@@ -185,7 +185,18 @@ else:
         }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Keep a worker's database connections across tasks (``wallboard.celery``): Celery's
+# default opens one per task. Recycled every this many tasks all the same.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ACKS_LATE = False
+# Partitioned polling (docs/decisions/023-accounts-at-scale.md): with POLL_PARTITIONS = N > 0,
+# account k's polls and refreshes go to queue poll.<k mod N>, and each worker process
+# consumes the default queue and its own partitions (`-Q celery,poll.0`); every partition
+# needs a worker. 0: every poll on the default queue, taken by any worker.
+POLL_PARTITIONS = envint("POLL_PARTITIONS", 0)
+if POLL_PARTITIONS < 0:
+    raise ImproperlyConfigured(f"POLL_PARTITIONS={POLL_PARTITIONS}: 0 (off) or a number of queues")
+CELERY_TASK_ROUTES = ("wallboard.monitoring.scheduler.route_account_task",)
 CELERY_BEAT_SCHEDULE = {
     # A dispatch nobody ran within its second is worthless: the next one claims the same
     # accounts, so a worker starting after an outage does not run a backlog of them.

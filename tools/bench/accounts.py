@@ -54,6 +54,7 @@ from tools.bench.harness import (
 )
 from tools.bench.profiles import AccountsSize
 from tools.bench.replay import REPLAY_FILE_ENV, REPLAY_INTERVAL_ENV
+from tools.bench.worker_profile import PROFILE_ENV
 from tools.database import database_url
 from tools.processes import Process, celery_command, free_port
 from wallboard.monitoring.models import ProviderAccount
@@ -63,10 +64,13 @@ Say = Callable[[str], None]
 REDIS_DB = 12
 SAMPLE_S = 0.5
 AGE_LIMIT_S = 2.3
-WORKER_CONCURRENCY = 4
+WORKERS_ENV = "BENCH_ACCOUNTS_WORKERS"
 MOMENTS = 15
 FIRST_POLL_TIMEOUT_S = 30
 REPLAY_APP = "tools.bench.replay:app"
+APP = "wallboard"
+# The app with every task's CPU profiled, when BENCH_ACCOUNTS_PROFILE names a directory.
+PROFILED_APP = "tools.bench.worker_profile"
 
 
 # -- the vendor: recorded replies ---------------------------------------------------------
@@ -214,9 +218,50 @@ class Counters:
     redis: dict[str, float]
 
 
+@dataclass(frozen=True)
+class WorkerShape:
+    """The Celery workers of a run: ``processes`` worker processes, each a ``pool`` of
+    ``concurrency``; ``partitioned``: polls partitioned over them (``POLL_PARTITIONS`` =
+    ``processes``, worker k consuming ``celery,poll.<k>``), else all on the default queue.
+
+    The production shape (docker-compose.yml) by default; another from
+    ``BENCH_ACCOUNTS_WORKERS=pool,concurrency,processes[,shared]`` to compare."""
+
+    pool: str = "prefork"
+    concurrency: int = 1
+    processes: int = 4
+    partitioned: bool = True
+
+    @classmethod
+    def from_env(cls) -> WorkerShape:
+        text = os.environ.get(WORKERS_ENV)
+        if not text:
+            return cls()
+        pool, concurrency, processes, *rest = text.split(",")
+        if pool not in ("prefork", "threads", "solo") or rest not in ([], ["shared"]):
+            raise ValueError(f"{WORKERS_ENV}={text!r}: pool,concurrency,processes[,shared]")
+        return cls(pool, int(concurrency), int(processes), partitioned=not rest)
+
+    @property
+    def partitions(self) -> int:
+        return self.processes if self.partitioned else 0
+
+    def queues(self, k: int) -> str:
+        return f"celery,poll.{k}" if self.partitioned else "celery"
+
+    def command(self, k: int, hostname: str, app: str) -> list[str]:
+        return celery_command("worker", "--pool", self.pool, "--concurrency",
+                              str(self.concurrency), "--queues", self.queues(k),
+                              "--hostname", hostname, loglevel="WARNING", app=app)  # fmt: skip
+
+    def describe(self) -> str:
+        queues = f"{self.processes} partitions" if self.partitioned else "one shared queue"
+        return f"{self.processes} x --pool {self.pool} --concurrency {self.concurrency}, {queues}"
+
+
 @dataclass
 class Stack:
-    worker: Process
+    workers: list[Process]
     beat: Process
     replay: ReplayServer
     redis: redis.Redis
@@ -225,7 +270,7 @@ class Stack:
     def counters(self) -> Counters:
         return Counters(
             at=time.monotonic(),
-            worker_s=tree_cpu_s(self.worker.pid),
+            worker_s=sum(tree_cpu_s(worker.pid) for worker in self.workers),
             beat_s=tree_cpu_s(self.beat.pid),
             replay_s=tree_cpu_s(self.replay.process.pid),
             postgres_s=tree_cpu_s(self.postmaster) if self.postmaster else 0.0,
@@ -234,11 +279,15 @@ class Stack:
             redis=redis_counters(self.redis),
         )
 
+    @property
+    def processes(self) -> list[Process]:
+        return [*self.workers, self.beat]
+
 
 # -- the run --------------------------------------------------------------------------------
 
 
-def _environment(redis_url: str, prefix: str) -> dict[str, str]:
+def _environment(redis_url: str, prefix: str, partitions: int) -> dict[str, str]:
     """The product's settings on the run's database, broker database and channel prefix."""
     return {
         **os.environ,
@@ -246,23 +295,22 @@ def _environment(redis_url: str, prefix: str) -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "CHANNEL_PREFIX": prefix,
+        "POLL_PARTITIONS": str(partitions),
         "LOG_LEVEL": "WARNING",
     }
 
 
 @contextmanager
-def celery_stack(directory: Path, replay: ReplayServer) -> Iterator[Stack]:
+def celery_stack(directory: Path, replay: ReplayServer, shape: WorkerShape) -> Iterator[Stack]:
     prefix = f"wallboard-bench-accounts-{os.getpid()}"
     redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    env = _environment(redis_url, prefix)
+    env = _environment(redis_url, prefix, shape.partitions)
     client = redis.Redis.from_url(redis_url)
-    worker = Process(
-        "worker",
-        celery_command("worker", "--concurrency", str(WORKER_CONCURRENCY),
-                       "--hostname", f"{prefix}@%h", loglevel="WARNING"),
-        env,
-        directory / "worker.log",
-    )  # fmt: skip
+    app = PROFILED_APP if os.environ.get(PROFILE_ENV) else APP
+    workers = [
+        Process(f"worker-{k}", shape.command(k, f"{prefix}-{k}@%h", app), env, directory / f"w{k}")
+        for k in range(shape.processes)
+    ]
     beat = Process(
         "beat",
         celery_command("beat", "--schedule", str(directory / "beat-schedule"), loglevel="WARNING"),
@@ -270,13 +318,15 @@ def celery_stack(directory: Path, replay: ReplayServer) -> Iterator[Stack]:
         directory / "beat.log",
     )
     try:
-        worker.start()
+        for worker in workers:
+            worker.start()
         beat.start()
-        yield Stack(worker, beat, replay, client, postmaster_pid())
+        yield Stack(workers, beat, replay, client, postmaster_pid())
     finally:
         beat.stop(10)
-        worker.stop(20)
-        # What the run left in its broker database: its queue and beat's keys, by prefix.
+        for worker in workers:
+            worker.stop(20)
+        # What the run left in its broker database: its queues and beat's keys, by prefix.
         for key in client.scan_iter(match=f"{prefix}:*"):
             client.delete(key)
         client.close()
@@ -342,8 +392,9 @@ def wait_polled(stack: Stack, pks: list[int], timeout_s: float = FIRST_POLL_TIME
     False if the machine did not get there in time (saturated: the step is measured as is)."""
     deadline = time.monotonic() + timeout_s
     while ProviderAccount.objects.filter(pk__in=pks, last_success_at__isnull=True).exists():
-        if not stack.worker.running or not stack.beat.running:
-            raise RuntimeError(f"Celery exited: {stack.worker.log_tail()} {stack.beat.log_tail()}")
+        for proc in stack.processes:
+            if not proc.running:
+                raise RuntimeError(f"Celery's {proc.name} exited: {proc.log_tail()}")
         if time.monotonic() > deadline:
             return False
         time.sleep(SAMPLE_S)
@@ -406,13 +457,14 @@ def _ms(seconds: float | None) -> float | None:
 
 def measure_accounts(size: AccountsSize, say: Say = lambda _: None) -> dict[str, Any]:
     """Every step in turn on one worker, beat and replay server; returns the steps."""
+    shape = WorkerShape.from_env()
     recorded = record_call_centre(size.agents, MOMENTS, size.interval_s)
     steps: list[dict[str, Any]] = []
     with ExitStack() as stack:
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-acc-")))
         replay = stack.enter_context(replay_server(recorded, directory, size.interval_s))
         pks = create_accounts(replay, max(size.steps), size.interval_s)
-        celery = stack.enter_context(celery_stack(directory, replay))
+        celery = stack.enter_context(celery_stack(directory, replay, shape))
         for count in size.steps:
             say(f"  accounts: {count} x {size.agents} agents every {size.interval_s} s")
             row = step(celery, pks[:count], size)
@@ -426,11 +478,11 @@ def measure_accounts(size: AccountsSize, say: Say = lambda _: None) -> dict[str,
             if row["polls_per_s"] < row["intended_polls_per_s"] / 2:
                 say("    saturated: the larger steps are skipped")
                 break
-        for proc in (celery.worker, celery.beat):
+        for proc in celery.processes:
             if not proc.running:
                 raise RuntimeError(f"{proc.name} exited: {proc.log_tail()}")
         ProviderAccount.objects.filter(pk__in=pks).update(enabled=False)
-    return {"steps": steps, "worker_concurrency": WORKER_CONCURRENCY,
+    return {"steps": steps, "workers": shape.describe(),
             "age_limit_ms": AGE_LIMIT_S * 1000, "cores": os.cpu_count()}  # fmt: skip
 
 

@@ -341,8 +341,8 @@ def _accounts_table(accounts: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "",
-        f"accounts at scale (Celery worker --concurrency "
-        f"{accounts['worker_concurrency']} + beat, {accounts['cores']} cores; CPU in cores)",
+        f"accounts at scale (Celery workers: {accounts['workers']}; beat; "
+        f"{accounts['cores']} cores; CPU in cores)",
         f"{'accounts':>8} {'polls/s':>8} {'of':>6} {'age p50':>8} {'age p99':>8} "
         f"{'ms/poll':>8} {'worker':>7} {'pg':>5} {'pg ms/poll':>10} {'commits/s':>9} "
         f"{'rows w/s':>8} {'redis':>6} {'cmds/s':>7} {'replay':>6} {'load':>5}",

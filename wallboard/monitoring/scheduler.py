@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -36,33 +37,52 @@ POLL_TASK = "wallboard.poll_account"
 REFRESH_TASK = "wallboard.refresh_account"
 
 
+def poll_queue(account_pk: int) -> str | None:
+    """The Celery queue of an account's polls when polls are partitioned (ADR 023): its
+    partition's, ``poll.<pk mod POLL_PARTITIONS>``, so one worker process polls it every time
+    and keeps its stored state and its adapter warm; None (the default queue) when not."""
+    partitions: int = settings.POLL_PARTITIONS
+    return f"poll.{account_pk % partitions}" if partitions > 0 else None
+
+
+def route_account_task(
+    name: str, args: Sequence[Any], kwargs: Mapping[str, Any], options: Mapping[str, Any],
+    task: Any = None, **_: Any,
+) -> dict[str, str] | None:  # fmt: skip
+    """Celery's router (``CELERY_TASK_ROUTES``): an account's polls and refreshes to its
+    partition's queue, every other task to the default one."""
+    if name not in (POLL_TASK, REFRESH_TASK) or not args:
+        return None
+    queue = poll_queue(int(args[0]))
+    return {"queue": queue} if queue else None
+
+
 def claim_due_accounts(
     now: datetime | None = None, ahead: timedelta = timedelta(0)
 ) -> list[ProviderAccount]:
     """Take a lease on every account that is due (or due within ``ahead``) and not being
-    polled.
+    polled, earliest due first.
 
-    Each claim is one atomic UPDATE, so several schedulers (two beat processes by mistake,
-    several workers) never poll one account twice at once; a poll that dies keeps its lease
-    only until it expires, and then the account is claimed again.
+    All the claims are one atomic ``UPDATE … RETURNING`` (PostgreSQL, and SQLite ≥ 3.35), so
+    several schedulers (two beat processes by mistake, several workers) never poll one
+    account twice at once, and a tick costs one statement however many accounts are due; a
+    poll that dies keeps its lease only until it expires, and then the account is claimed
+    again.
     """
     now = now or timezone.now()
     lease_until = now + timedelta(seconds=settings.POLL_LEASE_S)
-    due_by = now + ahead
-    due = ProviderAccount.objects.filter(enabled=True, next_poll_at__lte=due_by).exclude(
-        lease_until__gt=now
+    adapt = connection.ops.adapt_datetimefield_value
+    table, enabled, next_poll, lease = (
+        connection.ops.quote_name(name)
+        for name in (ProviderAccount._meta.db_table, "enabled", "next_poll_at", "lease_until")
     )
-    claimed = []
-    for account in due:
-        won = (
-            ProviderAccount.objects.filter(pk=account.pk, next_poll_at__lte=due_by)
-            .exclude(lease_until__gt=now)
-            .update(lease_until=lease_until)
-        )
-        if won:
-            account.lease_until = lease_until
-            claimed.append(account)
-    return claimed
+    claimed = ProviderAccount.objects.raw(
+        f"UPDATE {table} SET {lease} = %s "  # noqa: S608 - the model's own names, quoted
+        f"WHERE {enabled} AND {next_poll} <= %s AND ({lease} IS NULL OR {lease} <= %s) "
+        "RETURNING *",
+        [adapt(lease_until), adapt(now + ahead), adapt(now)],
+    )
+    return sorted(claimed, key=lambda account: account.next_poll_at)
 
 
 def claim_account(account_pk: int, now: datetime | None = None) -> ProviderAccount | None:

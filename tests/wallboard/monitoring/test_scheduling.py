@@ -6,7 +6,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from providers.registry import provider_class
@@ -105,3 +106,20 @@ def test_polls_before_they_are_due_do_not_push_the_schedule_away(daktela_sim: Si
 def test_disabled_accounts_are_not_polled(daktela_sim: Sim) -> None:
     make_account(daktela_sim, enabled=False)
     assert claim_due_accounts() == []
+
+
+def test_one_statement_claims_every_due_account_earliest_first(daktela_sim: Sim) -> None:
+    now = timezone.now()
+    later, sooner, leased, not_due = (make_account(daktela_sim, name=f"a{i}") for i in range(4))
+    ProviderAccount.objects.filter(pk=later.pk).update(next_poll_at=now - timedelta(seconds=1))
+    ProviderAccount.objects.filter(pk=sooner.pk).update(next_poll_at=now - timedelta(seconds=3))
+    ProviderAccount.objects.filter(pk=leased.pk).update(lease_until=now + timedelta(seconds=5))
+    ProviderAccount.objects.filter(pk=not_due.pk).update(next_poll_at=now + timedelta(seconds=9))
+    with CaptureQueriesContext(connection) as queries:
+        claimed = claim_due_accounts(now, ahead=timedelta(seconds=1))
+    assert len(queries) == 1
+    assert [a.pk for a in claimed] == [sooner.pk, later.pk]
+    # The claimed rows come back whole, decrypted secrets included: ready to be polled.
+    assert claimed[0].config() == sooner.config()
+    assert claimed[0].lease_until == now + timedelta(seconds=30)
+    assert ProviderAccount.objects.get(pk=later.pk).lease_until == now + timedelta(seconds=30)

@@ -1,16 +1,19 @@
-"""Celery beat's dispatch: one task per claimed account, sent with its due time."""
+"""Celery beat's dispatch: one task per claimed account, sent with its due time, on its
+partition's queue."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
 from tests.conftest import Sim, make_account
 from wallboard.monitoring.models import ProviderAccount
+from wallboard.monitoring.scheduler import DISPATCH_TASK, POLL_TASK, REFRESH_TASK
 from wallboard.wiring.tasks import dispatch_polls
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -53,3 +56,18 @@ def test_beat_dispatch_sends_a_poll_due_before_its_next_call_with_that_eta(
     ):
         assert dispatch_polls() == 1
     assert [(args, kw["eta"]) for args, kw in sent] == [((soon.pk,), due)]
+
+
+@pytest.mark.parametrize(
+    ("partitions", "queues"),
+    [(0, ["celery", "celery", "celery"]), (2, ["poll.1", "poll.0", "poll.1"])],
+)
+def test_an_accounts_polls_and_refreshes_go_to_its_partitions_queue(
+    partitions: int, queues: list[str]
+) -> None:
+    router = current_app.amqp.router
+    with override_settings(POLL_PARTITIONS=partitions):
+        routed = [router.route({}, POLL_TASK, (pk,), {})["queue"].name for pk in (7, 8, 9)]
+        assert routed == queues
+        assert router.route({}, REFRESH_TASK, (7,), {})["queue"].name == queues[0]
+        assert router.route({}, DISPATCH_TASK, (), {})["queue"].name == "celery"
