@@ -15,9 +15,20 @@ from django.utils.safestring import SafeString
 
 from wallboard.dashboards.forecast import planned, with_forecasts
 from wallboard.dashboards.html import Words, agent_tile, queue_counts, queue_forecast, seq_marker
-from wallboard.dashboards.selection import BoardView, with_callers, with_calls
+from wallboard.dashboards.leaders import Standings, changed_standings
+from wallboard.dashboards.models import Widget
+from wallboard.dashboards.selection import (
+    CALLERS_LISTED,
+    BoardView,
+    leader_rows,
+    listed,
+    waiting_calls,
+    widgets_on_boards,
+    with_callers,
+    with_calls,
+)
 from wallboard.monitoring.current import StoredChanges
-from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue, WaitingCall
 
 BOARD = "dashboards/board.html"
 
@@ -76,6 +87,12 @@ class Update:
     # account's when the plan was computed afresh (once a minute).
     forecast_lines: list[Queue] = field(default_factory=list)
     agents: list[Agent] = field(default_factory=list)
+    # The board widgets' fragments (ADR 027), only where a board of the account shows them:
+    # the account's waiting callers when some queue's changed (None: unchanged), the summary
+    # rows of the changed queues, the leaderboard when it changed (None: unchanged).
+    waiting: list[WaitingCall] | None = None
+    summary_rows: list[Queue] = field(default_factory=list)
+    standings: Standings | None = None
 
     @classmethod
     def load(
@@ -124,7 +141,17 @@ class Update:
             )
         update.forecast_lines = list(lines.values())
         with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
+        update._load_widgets(changes, list(queues.values()))
         return update
+
+    def _load_widgets(self, changes: StoredChanges, queues: list[Queue]) -> None:
+        shown = widgets_on_boards(self.account.pk)
+        if Widget.CALLERS in shown and changes.waiting_queue_pks:
+            self.waiting = waiting_calls(with_callers(Queue.objects.filter(account=self.account)))
+        if Widget.SUMMARY in shown:
+            self.summary_rows = queues
+        if Widget.LEADERS in shown:
+            self.standings = changed_standings(self.account)
 
     def narrowed(self, queue_ids: frozenset[int], agent_ids: frozenset[int]) -> Update:
         """The same change as a selection of queues sees it (a queue-scoped person, a board
@@ -136,6 +163,11 @@ class Update:
             count_lines=[q for q in self.count_lines if q.pk in queue_ids],
             forecast_lines=[q for q in self.forecast_lines if q.pk in queue_ids],
             agents=[a for a in self.agents if a.pk in agent_ids],
+            waiting=None
+            if self.waiting is None
+            else [c for c in self.waiting if c.queue_id in queue_ids],
+            summary_rows=[q for q in self.summary_rows if q.pk in queue_ids],
+            standings=None if self.standings is None else self.standings.of(agent_ids),
         )
 
     def render(self) -> tuple[str, dict[int, SafeString]]:
@@ -154,9 +186,23 @@ class Update:
         parts.extend(queue_counts(q, oob=True, words=words) for q in self.count_lines)
         parts.extend(queue_forecast(q, oob=True, words=words) for q in self.forecast_lines)
         parts.extend(tiles.values())
+        parts.append(self._widgets())
         parts.append(marker)
         parts.append(self._members())
         return "".join(parts), tiles
+
+    def _widgets(self) -> str:
+        context: dict[str, Any] = {"account": self.account, "oob": True}
+        parts = []
+        if self.waiting is not None:
+            caller_list = listed(self.waiting, CALLERS_LISTED)
+            parts.append(_partial("caller-list", {**context, "caller_list": caller_list}))
+        if self.summary_rows:
+            parts.append(_partial("summary-rows", {**context, "queues": self.summary_rows}))
+        if self.standings is not None:
+            leaders = leader_rows(self.standings)
+            parts.append(_partial("leaderboard", {**context, "leaders": leaders}))
+        return "".join(parts)
 
     def _members(self) -> str:
         if not self.members_changed:

@@ -34,11 +34,11 @@ def quiet_sim(start_sim: Any) -> Sim:
 
 
 class Watcher:
-    """Subscribed to an account's English group, like a browser's socket."""
+    """Subscribed to an account's English group (or another), like a browser's socket."""
 
-    def __init__(self, account: ProviderAccount) -> None:
+    def __init__(self, account: ProviderAccount, group: str | None = None) -> None:
         self.layer: Any = get_channel_layer()
-        self.group = account_group(account.pk, "en")
+        self.group = group or account_group(account.pk, "en")
         self.channel = ""
 
     async def __aenter__(self) -> Watcher:
