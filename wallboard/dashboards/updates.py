@@ -88,10 +88,12 @@ class Update:
     forecast_lines: list[Queue] = field(default_factory=list)
     agents: list[Agent] = field(default_factory=list)
     # The board widgets' fragments (ADR 027), only where a board of the account shows them:
-    # the account's waiting callers when some queue's changed (None: unchanged), the summary
-    # rows of the changed queues, the leaderboard when it changed (None: unchanged).
+    # the account's waiting callers when some queue's changed (None: unchanged), its summary
+    # table when a queue changed (None: unchanged; ``summarised``: the queues that did), the
+    # leaderboard when it changed.
     waiting: list[WaitingCall] | None = None
-    summary_rows: list[Queue] = field(default_factory=list)
+    summary: list[Queue] | None = None
+    summarised: frozenset[int] = frozenset()
     standings: Standings | None = None
 
     @classmethod
@@ -141,15 +143,16 @@ class Update:
             )
         update.forecast_lines = list(lines.values())
         with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
-        update._load_widgets(changes, list(queues.values()))
+        update._load_widgets(changes, frozenset(queues))
         return update
 
-    def _load_widgets(self, changes: StoredChanges, queues: list[Queue]) -> None:
+    def _load_widgets(self, changes: StoredChanges, changed: frozenset[int]) -> None:
         shown = widgets_on_boards(self.account.pk)
         if Widget.CALLERS in shown and changes.waiting_queue_pks:
             self.waiting = waiting_calls(with_callers(Queue.objects.filter(account=self.account)))
-        if Widget.SUMMARY in shown:
-            self.summary_rows = queues
+        if Widget.SUMMARY in shown and changed:
+            self.summary = list(Queue.objects.filter(account=self.account))
+            self.summarised = changed
         if Widget.LEADERS in shown:
             self.standings = changed_standings(self.account)
 
@@ -166,7 +169,9 @@ class Update:
             waiting=None
             if self.waiting is None
             else [c for c in self.waiting if c.queue_id in queue_ids],
-            summary_rows=[q for q in self.summary_rows if q.pk in queue_ids],
+            summary=None
+            if self.summary is None or not self.summarised & queue_ids
+            else [q for q in self.summary if q.pk in queue_ids],
             standings=None if self.standings is None else self.standings.of(agent_ids),
         )
 
@@ -197,8 +202,8 @@ class Update:
         if self.waiting is not None:
             caller_list = listed(self.waiting, CALLERS_LISTED)
             parts.append(_partial("caller-list", {**context, "caller_list": caller_list}))
-        if self.summary_rows:
-            parts.append(_partial("summary-rows", {**context, "queues": self.summary_rows}))
+        if self.summary is not None:
+            parts.append(_partial("queue-summary", {**context, "queues": self.summary}))
         if self.standings is not None:
             leaders = leader_rows(self.standings)
             parts.append(_partial("leaderboard", {**context, "leaders": leaders}))

@@ -46,13 +46,15 @@ async def test_a_waiting_caller_is_pushed_in_the_list_and_the_summary_row(
 
     found = OOB.findall(update)
     assert ("section", f"callers-{account.pk}") in found
-    assert ("tr", f"summary-q{queue.pk}") in found
+    assert ("table", f"summary-{account.pk}") in found
+    table = update[update.index(f'<table id="summary-{account.pk}"') :]
+    assert f'<tr id="summary-q{queue.pk}"><th scope="row">{queue.name}</th><td>1</td>' in table
     listed = update[update.index(f'<section id="callers-{account.pk}"') :]
     assert '<span class="caller">+420601000111</span><time data-since=' in listed
     assert '<b class="count">1</b>' in listed
     assert ("section", f"callers-{account.pk}") in OOB.findall(part), "its list changed too"
     assert "+420601000111" not in part, "a caller of a queue that board does not show"
-    assert f"summary-q{queue.pk}" not in part
+    assert f"summary-{account.pk}" not in part, "none of its queues changed"
 
 
 async def test_the_leaderboard_is_pushed_when_it_changed_not_on_every_poll(

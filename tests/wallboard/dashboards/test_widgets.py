@@ -157,7 +157,7 @@ def test_a_board_of_some_queues_lists_only_their_callers_and_members(
     listed = _fragment(page, "section", f"callers-{centre['account'].pk}")
     assert "+420601000333" in listed
     assert "Support" not in listed
-    table = _fragment(page, "table", f"summary-a{centre['account'].pk}")
+    table = _fragment(page, "table", f"summary-{centre['account'].pk}")
     assert f'id="summary-q{centre["sales"].pk}"' in table
     assert f'id="summary-q{centre["support"].pk}"' not in table
     leaders = _fragment(page, "section", f"leaders-{centre['account'].pk}")
@@ -169,7 +169,7 @@ def test_the_summary_has_a_row_per_queue_with_a_dash_for_what_is_not_reported(
     centre: dict[str, Any],
 ) -> None:
     board = _board(centre, Widget.SUMMARY)
-    table = _fragment(_page(centre, board), "table", f"summary-a{centre['account'].pk}")
+    table = _fragment(_page(centre, board), "table", f"summary-{centre['account'].pk}")
     sales = _fragment(table, "tr", f"summary-q{centre['sales'].pk}")
     cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", sales)
     assert cells[0] == "Sales"
