@@ -210,3 +210,19 @@ def test_the_console_reads_no_widget_data(centre: dict[str, Any]) -> None:
     section = BoardView(accounts=[centre["account"]]).section(centre["account"])
     assert "caller_list" not in section
     assert "leaders" not in section
+
+
+def test_a_long_queue_lists_the_longest_waiting_and_says_how_many_more(
+    centre: dict[str, Any],
+) -> None:
+    since = timezone.now() - timedelta(minutes=1)
+    for n in range(CALLERS_LISTED):
+        WaitingCall.objects.create(
+            queue=centre["support"], position=3 + n, caller=f"+4207{n:08d}", waiting_since=since
+        )
+    board = _board(centre, Widget.CALLERS)
+    listed = _fragment(_page(centre, board), "section", f"callers-{centre['account'].pk}")
+    assert f'<b class="count">{CALLERS_LISTED + 3}</b><small>3 more not listed</small>' in listed
+    assert listed.count('<span class="caller">') == CALLERS_LISTED
+    assert "blank" not in listed
+    assert "Jana Nováková" not in listed, "no waiting time: after every caller who has one"
