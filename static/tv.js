@@ -55,10 +55,11 @@
   var TEXTS = [
     [".figures dt", "--label-lines", 3],
     [".agent-call", "--call-lines", 3],
+    [".widget li > *", "--row-lines", 3],
   ];
-  var FIXED = [".agent-name", ".in-state", ".agent-counts", ".forecast", ".figures dd", ".account-status"]; // checked, not fitted
+  var FIXED = [".agent-name", ".in-state", ".agent-counts", ".forecast", ".figures dd", ".account-status", ".widget h3", ".summary td"]; // checked, not fitted
   var PINNED_SHARE = 0.6; // the queues stay on every page if they take at most this much of it
-  var PROPS = ["--s", "--aw", "--qw", "--name-lines", "--qname-lines", "--label-lines", "--state-lines", "--call-lines"];
+  var PROPS = ["--s", "--aw", "--qw", "--name-lines", "--qname-lines", "--label-lines", "--state-lines", "--call-lines", "--row-lines"];
 
   var indicator = document.getElementById("page-indicator");
   var fromQuery = /[?&]fullscreen(=|&|$)/.test(window.location.search);
@@ -136,9 +137,11 @@
     prop("--qname-lines", 3);
   }
   // Fitting measures only the tiles with the longest texts (a layout of 300 tiles per try
-  // would take seconds on a TV); the result is checked against every tile afterwards.
+  // would take seconds on a TV), and every widget (a list or table of its own, ADR 027);
+  // the result is checked against every tile afterwards.
   function longestTexts() {
     var keys = {};
+    board.querySelectorAll(".widget[id]").forEach(function (el) { keys[el.id] = true; });
     [".agent-name", ".agent-status", ".agent-call", ".queue-tile h3"].forEach(function (selector) {
       var els = Array.prototype.slice.call(board.querySelectorAll(selector));
       els.sort(function (a, b) { return b.textContent.length - a.textContent.length; });
@@ -159,17 +162,19 @@
     show(null);
   }
 
+  // What pages are made of, in board order: queue tiles and widgets (which stay on every
+  // page when they leave room) and agent tiles.
   function items() {
     var list = [];
-    var sections = board.querySelectorAll(".account");
-    for (var i = 0; i < sections.length; i++) {
-      var slots = sections[i].querySelectorAll(".queue-slot");
-      for (var j = 0; j < slots.length; j++) {
-        var tile = slots[j].querySelector(".queue-tile");
+    var els = board.querySelectorAll(".account .queue-slot, .account .agent-tile[id], .account .widget[id]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.classList.contains("queue-slot")) {
+        var tile = el.querySelector(".queue-tile");
         if (tile) list.push({ key: tile.id, queue: true });
+      } else {
+        list.push({ key: el.id, queue: !el.classList.contains("agent-tile") });
       }
-      var agents = sections[i].querySelectorAll(".agent-tile[id]");
-      for (var k = 0; k < agents.length; k++) list.push({ key: agents[k].id, queue: false });
     }
     return list;
   }
@@ -192,7 +197,7 @@
         slots[j].classList.toggle("off-page", !on);
         any = any || on; some = true;
       }
-      var agents = sections[i].querySelectorAll(".agent-tile[id]");
+      var agents = sections[i].querySelectorAll(".agent-tile[id], .widget[id]");
       for (var k = 0; k < agents.length; k++) {
         var shown = keys === null || !!keys[agents[k].id];
         agents[k].classList.toggle("off-page", !shown);

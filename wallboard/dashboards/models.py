@@ -24,6 +24,9 @@ class Widget(models.TextChoices):
 
     QUEUES = "queues", _("Queue tiles")
     AGENTS = "agents", _("Agent grid")
+    CALLERS = "callers", _("Waiting callers")
+    SUMMARY = "summary", _("Queue summary table")
+    LEADERS = "leaders", _("Leaderboard")
 
 
 def default_widgets() -> list[str]:

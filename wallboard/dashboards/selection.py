@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
 from wallboard.dashboards.alerts import levels_for
 from wallboard.dashboards.forecast import with_forecasts
-from wallboard.dashboards.models import AgentGrid, Board, default_widgets
+from wallboard.dashboards.leaders import SHOWN, Standings, standings
+from wallboard.dashboards.models import AgentGrid, Board, Widget, default_widgets
 from wallboard.monitoring.ids import parse_ids
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue, WaitingCall
 
@@ -72,6 +74,13 @@ class BoardView:
         }
         if self.board is not None:
             section["widgets"] = self.board.shown_widgets()
+            if Widget.CALLERS in section["widgets"]:
+                section["caller_list"] = listed(waiting_calls(section["queues"]), CALLERS_LISTED)
+            if Widget.LEADERS in section["widgets"]:
+                agent_pks = None
+                if self.queue_ids is not None:
+                    agent_pks = frozenset(a.pk for a in section["agents"])
+                section["leaders"] = leader_rows(standings(account).of(agent_pks))
             section["agent_grid"] = self.board.agent_grid
             levels = levels_for(self.board, account)
             section["board"] = self.board
@@ -86,10 +95,14 @@ class BoardView:
 
 # The callers shown inside a queue tile (the count shows them all).
 CALLERS_SHOWN = 5
+# The rows of the waiting-caller list: always as many, blank ones too, so that a caller who
+# comes or goes never changes its height on the wall (ADR 015).
+CALLERS_LISTED = 12
 
 
 def with_callers(queues: Iterable[Queue]) -> list[Queue]:
-    """Queues with ``callers``: their longest-waiting callers, for the tile."""
+    """Queues with ``callers``: their longest-waiting callers, for the tile; and
+    ``waiting``: all of them, for the waiting-caller list."""
     rows = list(queues)
     if not rows:  # an agent's change: no statement to build
         return rows
@@ -97,8 +110,51 @@ def with_callers(queues: Iterable[Queue]) -> list[Queue]:
     for call in WaitingCall.objects.filter(queue__in=rows).order_by("queue_id", "position"):
         callers[call.queue_id].append(call)
     for queue in rows:
+        queue.waiting = callers[queue.pk]  # type: ignore[attr-defined]
         queue.callers = callers[queue.pk][:CALLERS_SHOWN]  # type: ignore[attr-defined]
     return rows
+
+
+def waiting_calls(queues: Iterable[Queue]) -> list[WaitingCall]:
+    """Every caller waiting in these queues (``with_callers`` done), longest first; a caller
+    whose vendor gives no waiting time after those it does, in queue order."""
+    calls = []
+    for queue in queues:
+        for call in queue.waiting:  # type: ignore[attr-defined]
+            call.queue = queue  # the list names it: no query per row
+            calls.append(call)
+    far = datetime.max.replace(tzinfo=UTC)
+    calls.sort(key=lambda c: (c.waiting_since or far, c.queue.name, c.queue_id, c.position))
+    return calls
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The first rows of a list, with how many there are and the blank rows that keep the
+    list's height."""
+
+    rows: list[Any]
+    total: int
+    blanks: range
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def listed(rows: list[Any], size: int) -> Listed:
+    return Listed(rows[:size], len(rows), range(max(0, size - len(rows))))
+
+
+def leader_rows(found: Standings) -> Listed | None:
+    """The leaderboard's rows; None where the vendor reports no calls per agent."""
+    return None if found.rows is None else listed(found.top(), SHOWN)
+
+
+def widgets_on_boards(account_pk: int) -> set[str]:
+    """The widgets some board of this account shows (a push renders only those)."""
+    placed = Board.objects.filter(accounts=account_pk).values_list("widgets", flat=True)
+    return {w for widgets in placed for w in widgets}
 
 
 def with_calls(agents: Iterable[Agent]) -> list[Agent]:

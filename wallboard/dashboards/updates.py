@@ -4,7 +4,7 @@ language, whoever watches it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -15,9 +15,20 @@ from django.utils.safestring import SafeString
 
 from wallboard.dashboards.forecast import planned, with_forecasts
 from wallboard.dashboards.html import Words, agent_tile, queue_counts, queue_forecast, seq_marker
-from wallboard.dashboards.selection import BoardView, with_callers, with_calls
+from wallboard.dashboards.leaders import Standings, changed_standings
+from wallboard.dashboards.models import Widget
+from wallboard.dashboards.selection import (
+    CALLERS_LISTED,
+    BoardView,
+    leader_rows,
+    listed,
+    waiting_calls,
+    widgets_on_boards,
+    with_callers,
+    with_calls,
+)
 from wallboard.monitoring.current import StoredChanges
-from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue, WaitingCall
 
 BOARD = "dashboards/board.html"
 
@@ -70,6 +81,9 @@ class Fragment:
     html: str
     queue: int | None = None
     agent: int | None = None
+    # A fragment that depends on the whole selection (a widget's list or table): how a
+    # selection of queues and their members sees it.
+    narrow: Callable[[frozenset[int] | None, frozenset[int] | None], str] | None = None
 
 
 def compose(
@@ -81,7 +95,7 @@ def compose(
     queues and their members as a queue-scoped person or a board of some queues sees it,
     with the account's marker, so its screens see every sequence number."""
     return "".join(
-        p.html
+        p.narrow(queues, agents) if p.narrow is not None and queues is not None else p.html
         for p in parts
         if (p.queue is None or queues is None or p.queue in queues)
         and (p.agent is None or agents is None or p.agent in agents)
@@ -103,6 +117,14 @@ class Update:
     # account's when the plan was computed afresh (once a minute).
     forecast_lines: list[Queue] = field(default_factory=list)
     agents: list[Agent] = field(default_factory=list)
+    # The board widgets' fragments (ADR 027), only where a board of the account shows them:
+    # the account's waiting callers when some queue's changed (None: unchanged), its summary
+    # table when a queue changed (None: unchanged; ``summarised``: the queues that did), the
+    # leaderboard when it changed.
+    waiting: list[WaitingCall] | None = None
+    summary: list[Queue] | None = None
+    summarised: frozenset[int] = frozenset()
+    standings: Standings | None = None
 
     @classmethod
     def load(
@@ -151,7 +173,18 @@ class Update:
             )
         update.forecast_lines = list(lines.values())
         with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
+        update._load_widgets(changes, frozenset(queues))
         return update
+
+    def _load_widgets(self, changes: StoredChanges, changed: frozenset[int]) -> None:
+        shown = widgets_on_boards(self.account.pk)
+        if Widget.CALLERS in shown and changes.waiting_queue_pks:
+            self.waiting = waiting_calls(with_callers(Queue.objects.filter(account=self.account)))
+        if Widget.SUMMARY in shown and changed:
+            self.summary = list(Queue.objects.filter(account=self.account))
+            self.summarised = changed
+        if Widget.LEADERS in shown:
+            self.standings = changed_standings(self.account)
 
     def fragments(self) -> tuple[list[Fragment], dict[int, SafeString]]:
         """The message's fragments in the active language, each rendered once, in the
@@ -181,6 +214,7 @@ class Update:
             for q in self.forecast_lines
         )
         parts.extend(Fragment(html, agent=pk) for pk, html in tiles.items())
+        parts.extend(self._widgets())
         parts.append(Fragment(marker))
         parts.append(Fragment(self._members()))
         return parts, tiles
@@ -190,6 +224,42 @@ class Update:
         agent's tile."""
         parts, tiles = self.fragments()
         return compose(parts), tiles
+
+    def _widgets(self) -> list[Fragment]:
+        """The widgets' fragments: each a whole list or table, rendered once for the whole
+        account and once for each selection of its queues some screen watches."""
+        parts = []
+        if self.waiting is not None:
+            parts.append(Fragment(self._caller_list(None, None), narrow=self._caller_list))
+        if self.summary is not None:
+            parts.append(Fragment(self._summary(None, None), narrow=self._summary))
+        if self.standings is not None:
+            parts.append(Fragment(self._leaders(None, None), narrow=self._leaders))
+        return parts
+
+    def _caller_list(self, queues: frozenset[int] | None, _agents: frozenset[int] | None) -> str:
+        calls = self.waiting or []
+        if queues is not None:
+            calls = [c for c in calls if c.queue_id in queues]
+        context = {"account": self.account, "oob": True}
+        return _partial("caller-list", {**context, "caller_list": listed(calls, CALLERS_LISTED)})
+
+    def _summary(self, queues: frozenset[int] | None, _agents: frozenset[int] | None) -> str:
+        rows = self.summary or []
+        if queues is not None:
+            if not self.summarised & queues:
+                return ""  # none of the selection's queues changed
+            rows = [q for q in rows if q.pk in queues]
+        return _partial("queue-summary", {"account": self.account, "oob": True, "queues": rows})
+
+    def _leaders(self, _queues: frozenset[int] | None, agents: frozenset[int] | None) -> str:
+        standings = self.standings
+        if standings is None:
+            return ""
+        if agents is not None:
+            standings = standings.of(agents)
+        context = {"account": self.account, "oob": True, "leaders": leader_rows(standings)}
+        return _partial("leaderboard", context)
 
     def _members(self) -> str:
         if not self.members_changed:

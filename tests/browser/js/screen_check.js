@@ -29,5 +29,7 @@
     all_agents: Array.from(document.querySelectorAll(".agent-tile[id]")).map((el) => el.id),
     queues: Array.from(document.querySelectorAll(".queue-tile[id]")).filter(shown).map((el) => el.id),
     all_queues: Array.from(document.querySelectorAll(".queue-tile[id]")).map((el) => el.id),
+    widgets: Array.from(document.querySelectorAll(".widget[id]")).filter(shown).map((el) => el.id),
+    all_widgets: Array.from(document.querySelectorAll(".widget[id]")).map((el) => el.id),
   };
 }

@@ -35,11 +35,12 @@ def quiet_sim(start_sim: Any) -> Sim:
 
 
 class Watcher:
-    """Subscribed to an account's English group and watching it, like a browser's socket."""
+    """Subscribed to an account's English group (or a selection of its queues) and watching
+    it, like a browser's socket."""
 
-    def __init__(self, account: ProviderAccount) -> None:
+    def __init__(self, account: ProviderAccount, queues: frozenset[int] | None = None) -> None:
         self.layer: Any = get_channel_layer()
-        self.watch = Watch(account.pk, "en")
+        self.watch = Watch(account.pk, "en", queues=queues)
         self.channel = ""
 
     async def __aenter__(self) -> Watcher:

@@ -26,8 +26,9 @@ from wallboard.wiring.pipeline import after_commit, poll
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 # BEGIN, the account locked, the agent's row read and written, its spans (one statement),
-# seq, COMMIT; the push reads the agent's calls; the alerts, the boards.
-FED_CHANGE = 9
+# seq, COMMIT; the push reads the agent's calls and which widgets the account's boards show;
+# the alerts, the boards.
+FED_CHANGE = 10
 # BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
 QUIET_POLL = 5
 

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from wallboard.dashboards import html
 from wallboard.dashboards.html import Words
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
+from wallboard.reports.presentation import hms
 
 register = template.Library()
 WORDS = "wallboard.dashboards.words"
@@ -40,3 +41,7 @@ def queue_forecast(context: template.Context, queue: Queue) -> SafeString:
 @register.simple_tag
 def seq_marker(account: ProviderAccount) -> SafeString:
     return html.seq_marker(account.pk, account.seq, timezone.now())
+
+
+# A leader's talk time: h:mm:ss, as the reports page says it.
+register.filter("hms", hms)
