@@ -160,8 +160,12 @@
   }
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  // Never wider than "9:59:59", which the tiles keep room for: from 10 hours on, the seconds
+  // say nothing (an agent paused since yesterday, a vendor's clock far off).
   function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
+    if (seconds >= 48 * 3600) return Math.floor(seconds / 86400) + " d";
+    if (seconds >= 10 * 3600) return Math.floor(seconds / 3600) + " h";
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
     return (h ? h + ":" + pad(m) : m) + ":" + pad(s);
   }
