@@ -1,7 +1,8 @@
 """Take the README's screenshots from a running demo (``manage.py demo``), and print how
 the TV lays itself out at each screen size (ADR 015).
 
-Usage: .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000] [TV-URL]
+Usage: .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000] [TV-URL] [FLOOR-TV-URL]
+(the two TV links ``manage.py demo`` prints: the demo wall, and the floor board's widgets).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ TV_SIZES = {
     "tv-3840x2160.png": (3840, 2160),
     "tv-portrait-1080x1920.png": (1080, 1920),
 }
+# The floor board: queue tiles, waiting callers, the summary table and the leaderboard.
+FLOOR_SIZES = {"tv-floor.png": (1920, 1080), "tv-floor-3840x2160.png": (3840, 2160)}
 # What the TV shows at a screen size: overflow, the smallest figure and agent text, pages.
 LAYOUT = """() => {
   const root = document.documentElement, px = (selector) => Math.min(...Array.from(
@@ -48,7 +51,7 @@ def _login(browser: Any, base_url: str, user: str, **context: Any) -> Any:
     return page
 
 
-def main(base_url: str, tv_url: str | None) -> None:
+def main(base_url: str, tv_url: str | None, floor_url: str | None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     full_hd = {"viewport": {"width": 1920, "height": 1080}}
     with sync_playwright() as pw:
@@ -95,21 +98,21 @@ def main(base_url: str, tv_url: str | None) -> None:
             laptop.wait_for_timeout(1000)
             laptop.screenshot(path=OUT / f"{name}-1366x768.png", full_page=True)
 
-        if tv_url:
-            for filename, (width, height) in TV_SIZES.items():
+        for url, sizes in ((tv_url, TV_SIZES), (floor_url, FLOOR_SIZES)):
+            for filename, (width, height) in sizes.items() if url else ():
                 tv = browser.new_page(viewport={"width": width, "height": height})
-                tv.goto(tv_url)
+                tv.goto(url)
                 tv.wait_for_selector("#connection[data-state=open]")
                 tv.wait_for_timeout(2000)
                 tv.screenshot(path=OUT / filename)
-                _report(width, height, tv.evaluate(LAYOUT))
+                _report(filename, width, height, tv.evaluate(LAYOUT))
                 tv.close()
         browser.close()
 
 
-def _report(width: int, height: int, shown: dict[str, Any]) -> None:
+def _report(filename: str, width: int, height: int, shown: dict[str, Any]) -> None:
     sys.stdout.write(
-        f"TV {width}x{height}: overflow {shown['overflow'][0]}x{shown['overflow'][1]} px,"
+        f"{filename} {width}x{height}: overflow {shown['overflow'][0]}x{shown['overflow'][1]} px,"
         f" {shown['density']}, figures {shown['figure']:.1f} px"
         f" ({shown['figure'] / height:.1%} of the height), agent text {shown['agent']:.1f} px"
         f" ({shown['agent'] / height:.1%}), page {shown['page']}:"
@@ -121,4 +124,5 @@ if __name__ == "__main__":
     main(
         sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000",
         sys.argv[2] if len(sys.argv) > 2 else None,
+        sys.argv[3] if len(sys.argv) > 3 else None,
     )

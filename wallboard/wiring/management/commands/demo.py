@@ -24,7 +24,7 @@ from providers.sim.history import simulate_history
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
 from wallboard.accounts.models import AgentLink, Profile, Role
-from wallboard.dashboards.models import Board, TvLink
+from wallboard.dashboards.models import AgentGrid, Board, TvLink, Widget
 from wallboard.monitoring.adapters import build_provider
 from wallboard.monitoring.models import Agent, ProviderAccount
 from wallboard.monitoring.seed import seed_history
@@ -74,6 +74,7 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Wallboard demo on {url}"))
         self.stdout.write(f"TV link (no login): {url}tv/{self._tv_link().token}/")
+        self.stdout.write(f"TV link of the floor board: {url}tv/{self._floor_link().token}/")
         users = ", ".join(name for name, _ in DEMO_USERS)
         self.stdout.write(f"Log in as {users} — password '{DEMO_PASSWORD}'")
         self.stdout.flush()
@@ -86,20 +87,13 @@ class Command(BaseCommand):
                 server.stop()
 
     def _tv_link(self) -> TvLink:
-        board, _ = Board.objects.get_or_create(
-            name="Demo wall",
-            defaults={
-                "waiting_warn": 2,
-                "waiting_alarm": 4,
-                "longest_wait_warn_s": 30,
-                "longest_wait_alarm_s": 60,
-                "sla_warn_pct": 80,
-                "sla_alarm_pct": 60,
-            },
-        )
-        board.accounts.set(ProviderAccount.objects.filter(enabled=True))
-        link = board.tv_links.filter(revoked_at=None).first()
-        return link or TvLink.objects.create(board=board, label="Demo TV")
+        return _wall("Demo wall", "Demo TV", sla_warn_pct=80, sla_alarm_pct=60)
+
+    def _floor_link(self) -> TvLink:
+        """A second wall, shaped for the floor manager: the queues, the callers waiting, the
+        summary table and the day's leaderboard, no agent grid."""
+        widgets = [Widget.QUEUES, Widget.CALLERS, Widget.SUMMARY, Widget.LEADERS]
+        return _wall("Demo floor", "Floor TV", widgets=widgets, agent_grid=AgentGrid.HIDDEN)
 
     def _users(self) -> None:
         """admin (everything), supervisor (all demo accounts, extension 600), agent1 (an
@@ -183,3 +177,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"    {days} days of history: {seeded.spans} spans, {seeded.samples} samples"
         )
+
+
+def _wall(name: str, label: str, **shape: Any) -> TvLink:
+    """The demo's board of that name over every demo account, and its TV link."""
+    board, _ = Board.objects.get_or_create(
+        name=name,
+        defaults={
+            "waiting_warn": 2,
+            "waiting_alarm": 4,
+            "longest_wait_warn_s": 30,
+            "longest_wait_alarm_s": 60,
+            **shape,
+        },
+    )
+    board.accounts.set(ProviderAccount.objects.filter(enabled=True))
+    link = board.tv_links.filter(revoked_at=None).first()
+    return link or TvLink.objects.create(board=board, label=label)
