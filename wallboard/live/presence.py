@@ -26,15 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
-from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from wallboard.live.push import account_group, agent_group, selection_group
+from wallboard.live.slots import loop_client
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +143,7 @@ class _RedisRecord:
     """One event loop's sockets, written to the shared hashes and renewed while any is open."""
 
     def __init__(self, url: str) -> None:
-        # After a Redis restart the pooled connection is dead: one retry reconnects.
-        self._redis = aioredis.Redis.from_url(
-            url, retry=AsyncRetry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
-        )
+        self._redis = loop_client(url)
         self.counts = _Counts()
         self._renewing: asyncio.Task[None] | None = None
 

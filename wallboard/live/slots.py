@@ -89,14 +89,31 @@ return 1
 """
 
 
+#: Connections one event loop's client opens to Redis at most; more commands at once wait
+#: for one (up to ``POOL_WAIT_S``) instead of failing, as when a thousand TVs close at once.
+POOL_SIZE = 50
+POOL_WAIT_S = 10.0
+
+
+def loop_client(url: str) -> redis.Redis:
+    """A Redis client for one event loop, on a pool that makes a burst of commands wait for a
+    connection (redis-py's default pool refuses the 101st with "Too many connections")."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT_S,
+        # After a Redis restart the pooled connection is dead: one retry reconnects.
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
+    )
+    return redis.Redis(connection_pool=pool)
+
+
 class RedisSlots:
     """Every web process: a sorted set per key in the shared Redis."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        # After a Redis restart the pooled connection is dead: one retry reconnects.
-        self._redis = redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
-        )
+        self._redis = loop_client(url)
         self._prefix = prefix
         self._take = self._redis.register_script(_TAKE)
 
