@@ -38,7 +38,7 @@ class Words:
 
     status: dict[str, str]
     counts: tuple[str, str, str]
-    forecast: tuple[str, str, str]
+    forecast: tuple[str, str]
 
     @classmethod
     def current(cls) -> Words:
@@ -50,12 +50,6 @@ class Words:
                 # needs for its SLA target, and the average speed of answer (expected wait).
                 escape(gettext("needs %(agents)s")),
                 escape(gettext("ASA %(wait)s")),
-                escape(
-                    gettext(
-                        "Erlang C over the last 15 minutes: agents needed for the SLA"
-                        " target, expected wait"
-                    )
-                ),
             ),
         )
 
@@ -107,7 +101,7 @@ def queue_counts(queue: Queue, oob: bool = False, words: Words | None = None) ->
 def queue_forecast(queue: Queue, oob: bool = False, words: Words | None = None) -> SafeString:
     """A queue's Erlang C figures (``forecast.with_forecasts``): a fragment of its own, sent
     with the agent counts (the expected wait follows the agents taking calls)."""
-    needs, asa, title = (words or Words.current()).forecast
+    needs, asa = (words or Words.current()).forecast
     forecast: Forecast = getattr(queue, "forecast", None) or Forecast(None, None)
     text = NO_FIGURE
     if forecast.needed is not None:
@@ -115,8 +109,7 @@ def queue_forecast(queue: Queue, oob: bool = False, words: Words | None = None) 
             f"{needs % {'agents': forecast.needed}} · {asa % {'wait': wait_text(forecast.asa_s)}}"
         )
     return SafeString(
-        f'<p id="queue-{queue.pk}-forecast" class="forecast" title="{title}"'
-        f"{OOB if oob else ''}>{text}</p>"
+        f'<p id="queue-{queue.pk}-forecast" class="forecast"{OOB if oob else ""}>{text}</p>'
     )
 
 

@@ -88,7 +88,7 @@ def test_the_board_page_shows_the_figures(account: ProviderAccount) -> None:
     client = Client()
     client.force_login(make_user("sup", "supervisor", accounts=(account,)))
     page = client.get("/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'class="forecast" title="Erlang C' in page
+    assert 'class="forecast-line" title="Erlang C' in page
     assert f">{TEXTBOOK}</p>" in page
 
 
