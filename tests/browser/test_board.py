@@ -30,6 +30,9 @@ def _open_board(browser: Any, base_url: str, account: ProviderAccount) -> Any:
     page.fill("input[name=password]", "demo")
     page.click("button[type=submit]")
     page.wait_for_selector("#connection[data-state=open]", timeout=10_000)
+    # The full state the socket sends on connect has replaced the page's tiles: a test that
+    # marks a tile marks the one that stays.
+    page.wait_for_selector(f"#seq-{account.pk}[data-full]", state="attached", timeout=10_000)
     return page
 
 
