@@ -25,15 +25,11 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import redis
 from django.conf import settings
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from wallboard.live.push import account_group, agent_group, selection_group
-from wallboard.live.slots import loop_client
+from wallboard.live.slots import loop_client, sync_client
 
 log = logging.getLogger(__name__)
 
@@ -217,30 +213,13 @@ async def unwatch(watches: Sequence[Watch]) -> None:
 
 
 # The publisher's client per Redis URL (a test may point the settings elsewhere).
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
-
-
-def _sync_client(url: str) -> redis.Redis:
-    with _clients_lock:
-        found = _clients.get(url)
-        if found is None:
-            found = _clients[url] = redis.Redis.from_url(
-                url,
-                decode_responses=True,
-                retry=Retry(NoBackoff(), 1),
-                retry_on_error=[RedisConnectionError],
-            )
-        return found
-
-
 def screens(account_pk: int) -> Screens | None:
     """What the account's screens watch now (one Redis read); None when that cannot be
     known, and then the caller renders for everyone."""
     if not settings.REDIS_URL:
         return Screens.of(_local.fields(account_pk))
     try:
-        held = _sync_client(settings.REDIS_URL).hgetall(_key(account_pk))
+        held = sync_client(settings.REDIS_URL, decode_responses=True).hgetall(_key(account_pk))
     except (ConnectionError, OSError, RedisError):
         return None
     now = time.time()

@@ -165,9 +165,14 @@ def tv_slot(link_pk: int) -> str:
 
 
 @functools.cache
-def _sync_redis(url: str) -> Redis:
+def sync_client(url: str, *, decode_responses: bool = False) -> Redis:
+    """One Redis client per URL for synchronous code (pages, the publisher); thread-safe,
+    with the same one retry after a Redis restart as the event loops' clients."""
     return Redis.from_url(
-        url, retry=SyncRetry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
+        url,
+        decode_responses=decode_responses,
+        retry=SyncRetry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
     )
 
 
@@ -181,7 +186,7 @@ def tv_screens(link_pks: Sequence[int]) -> dict[int, Screens]:
             for pk, key in zip(link_pks, keys, strict=True)
         }
     now = time.time()
-    with _sync_redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
+    with sync_client(settings.REDIS_URL).pipeline(transaction=False) as pipe:
         for key in keys:
             full = _redis_key(settings.REDIS_PREFIX, key)
             pipe.zcount(full, now, "+inf")
