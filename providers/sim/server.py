@@ -199,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 drops connections a feed opens together (one long-poll
+    # per agent): they wait for the kernel's SYN retry, seconds. A vendor's server keeps more.
+    request_queue_size = 512
     owner: SimulatorServer
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:

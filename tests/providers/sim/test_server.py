@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import select
+import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from providers.sim.server import SimRequest, SimResponse, SimulatorServer
+from providers.sim.server import SimRequest, SimResponse, SimulatorServer, _Handler, _Server
 
 
 def echo(request: SimRequest) -> SimResponse:
@@ -159,3 +161,23 @@ def test_recorded_replies_are_played_back_per_request(server: SimulatorServer) -
     assert httpx.get(url, params={"a": "1"}).json() == first
     assert httpx.post(url, data={"b": "2"}).json()["form"] == {"b": ["2"]}
     assert httpx.get(url, params={"a": "other"}).status_code == 500, "not recorded: the app"
+
+
+def test_a_hundred_connections_opened_at_once_are_all_accepted() -> None:
+    """A feed opens one long-poll per agent together (Daktela: up to 100). The kernel
+    completes handshakes up to the listen backlog before the server accepts any: with
+    socketserver's 5, the rest waited for the client's SYN retry, seconds, and a feed's
+    start timed out. Nothing accepts here, so only the backlog decides."""
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    sockets = [socket.socket() for _ in range(100)]
+    try:
+        for sock in sockets:
+            sock.setblocking(False)
+            sock.connect_ex(httpd.server_address)
+        _, connected, _ = select.select([], sockets, [], 1.0)
+        assert len(connected) == len(sockets)
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+        httpd.server_close()
