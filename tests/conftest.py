@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
+from django.core.cache import cache
 
 from providers.registry import split_settings
 from providers.sim.engine import CallCenter, ManualClock, SimConfig
@@ -99,3 +101,18 @@ def make_user(
     if agent is not None:
         AgentLink.objects.create(user=user, account=agent.account, agent=agent)  # type: ignore[attr-defined]
     return user
+
+
+def forget_cached(pattern: str = "*") -> None:
+    """Forget this run's cached keys matching ``pattern`` (all by default). Not
+    ``cache.clear()``: on Redis that empties the whole database, and with it the rate
+    limits, screens and slots of every other test worker."""
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        for key in client.scan_iter(cache.make_key(pattern)):
+            client.delete(key)
+    finally:
+        client.close()

@@ -9,12 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from providers.model import AgentStatus
-from tests.conftest import make_user
+from tests.conftest import forget_cached, make_user
 from wallboard.dashboards.html import NO_FIGURE
 from wallboard.dashboards.models import Board, Widget
 from wallboard.dashboards.selection import CALLERS_LISTED, BoardView
@@ -32,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_cached_standings() -> None:
-    cache.clear()
+    forget_cached()
 
 
 @pytest.fixture
