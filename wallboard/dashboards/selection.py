@@ -157,14 +157,17 @@ def widgets_on_boards(account_pk: int) -> set[str]:
     return {w for widgets in placed for w in widgets}
 
 
-def with_calls(agents: Iterable[Agent]) -> list[Agent]:
-    """Agents with ``call``: the call they are on, if any, for the tile."""
+def with_calls(agents: Iterable[Agent], on_call: frozenset[str] | None = None) -> list[Agent]:
+    """Agents with ``call``: the call they are on, if any, for the tile. ``on_call``: the
+    vendor ids of the account's agents on a call, where the caller knows them (only those
+    agents' calls are read)."""
     rows = list(agents)
-    if not rows:
-        return rows
-    calls = {
-        c.agent_id: c for c in ActiveCall.objects.filter(agent__in=rows).select_related("queue")
-    }
+    asked = rows if on_call is None else [a for a in rows if a.vendor_id in on_call]
+    calls = (
+        {c.agent_id: c for c in ActiveCall.objects.filter(agent__in=asked).select_related("queue")}
+        if asked
+        else {}
+    )
     for agent in rows:
         agent.call = calls.get(agent.pk)  # type: ignore[attr-defined]
     return rows

@@ -133,6 +133,7 @@ class Update:
         seq: int,
         changes: StoredChanges | None,
         status_changed: bool,
+        widgets: set[str] | None = None,
     ) -> Update:
         """Only what the change touched. A queue whose only change is its agent counts (an
         agent changed status) gets its count line, one whose shown figures did not change
@@ -140,6 +141,9 @@ class Update:
 
         When queues or agents appear or disappear each page must rebuild its own selection,
         so the message only says so (``data-resync``) and every browser fetches its state.
+
+        ``widgets``: the board widgets open screens show (None: those any board of the
+        account shows); only their fragments are loaded.
         """
         update = cls(account, seq, status_changed)
         if changes is None:
@@ -148,7 +152,7 @@ class Update:
         agents = {a.pk: a for a in changes.agents}
         if missing := changes.call_agent_pks - agents.keys():
             agents.update((a.pk, a) for a in Agent.objects.filter(pk__in=missing))
-        update.agents = with_calls(agents.values())
+        update.agents = with_calls(agents.values(), changes.on_call)
         if changes.layout_changed:
             update.resync = True
             return update
@@ -173,11 +177,14 @@ class Update:
             )
         update.forecast_lines = list(lines.values())
         with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
-        update._load_widgets(changes, frozenset(queues))
+        update._load_widgets(changes, frozenset(queues), widgets)
         return update
 
-    def _load_widgets(self, changes: StoredChanges, changed: frozenset[int]) -> None:
-        shown = widgets_on_boards(self.account.pk)
+    def _load_widgets(
+        self, changes: StoredChanges, changed: frozenset[int], shown: set[str] | None
+    ) -> None:
+        if shown is None:
+            shown = widgets_on_boards(self.account.pk)
         if Widget.CALLERS in shown and changes.waiting_queue_pks:
             self.waiting = waiting_calls(with_callers(Queue.objects.filter(account=self.account)))
         if Widget.SUMMARY in shown and changed:

@@ -31,7 +31,7 @@ from wallboard.dashboards.selection import BoardView
 from wallboard.dashboards.updates import render_agent_tiles, render_sections
 from wallboard.live import presence
 from wallboard.live.hello import BadReport, Screen, parse_report
-from wallboard.live.presence import Watch
+from wallboard.live.presence import Recorded, Shows, Watch
 from wallboard.live.push import board_group, tv_group, user_group
 from wallboard.live.slots import RENEW_S, slots, tv_slot
 from wallboard.monitoring.models import Agent, ProviderAccount, Queue
@@ -102,7 +102,7 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 
     groups_joined: list[str]
     # What this socket told ``presence`` it watches (the groups changes are rendered for).
-    watching: Sequence[Watch] = ()
+    watching: Sequence[Recorded] = ()
     audience: str  # wallboard_sockets_open's label
     counted = False
     closing: asyncio.Task[None] | None = None
@@ -152,11 +152,14 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
         while True:
             await self.dispatch(await self.channel_receive())
 
-    async def join(self, *groups: str | Watch) -> None:
-        """Join the groups, then say which rendered ones this socket watches: before the
-        full state is read, so no change falls between the two (``presence``)."""
-        watches = [g for g in groups if isinstance(g, Watch)]
+    async def join(self, *groups: str | Recorded) -> None:
+        """Join the groups, then say which rendered ones (and which widgets) this socket
+        watches: before the full state is read, so no change falls between the two
+        (``presence``)."""
+        watches = [g for g in groups if not isinstance(g, str)]
         for group in groups:
+            if isinstance(group, Shows):
+                continue
             name = group.group if isinstance(group, Watch) else group
             await self.channel_layer.group_add(name, self.channel_name)
             self.groups_joined.append(name)
@@ -306,7 +309,7 @@ class _FragmentsConsumer(AsyncWebsocketConsumer):
 @database_sync_to_async
 def _view_for_user(
     user: Any, query: dict[str, list[str]], language: str
-) -> tuple[BoardView, list[str | Watch]]:
+) -> tuple[BoardView, list[str | Recorded]]:
     """What the person's page shows, and the groups that send them its changes: an account
     seen whole is sent whole; one seen through a selection of queues, only that selection
     (``publish.selections``)."""
@@ -315,18 +318,24 @@ def _view_for_user(
     if shaped is not None:
         view = BoardView.for_board(shaped)
         groups = _account_groups(view.accounts, view.queue_ids, language)
-        return view, [board_group(shaped.pk), *groups]
+        return view, [board_group(shaped.pk), *groups, *_widgets(view)]
     view = BoardView.for_request(scope.accounts(), query, scope.queue_ids)
     return view, [*_account_groups(view.accounts, scope.queue_ids, language)]
 
 
 @database_sync_to_async
-def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[Watch]] | None:
+def _view_for_tv(token: str, language: str) -> tuple[TvLink, BoardView, list[Recorded]] | None:
     link = TvLink.from_token(token)
     if link is None:
         return None
     view = BoardView.for_board(link.board)
-    return link, view, _account_groups(view.accounts, view.queue_ids, language)
+    return link, view, [*_account_groups(view.accounts, view.queue_ids, language), *_widgets(view)]
+
+
+def _widgets(view: BoardView) -> list[Shows]:
+    """The widgets the board shows, for each of its accounts (only they are rendered)."""
+    widgets = view.board.widgets if view.board is not None else []
+    return [Shows(a.pk, widget) for a in view.accounts for widget in widgets]
 
 
 def _account_groups(

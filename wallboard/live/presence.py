@@ -1,6 +1,6 @@
 """Which of an account's groups some screen watches, across every web process, so that a
-change is rendered only in the languages, and for the selections and agent panels, that a
-screen shows (ADR 031).
+change is rendered only in the languages, for the selections and agent panels, and with the
+board widgets (``Shows``), that a screen shows (ADR 031).
 
 A socket says what it watches (``watch``) once it has joined its groups and before it reads
 its full state: a change committed before that is in the state it reads, and one committed
@@ -66,14 +66,32 @@ class Watch:
         return f"account:{self.language}"
 
 
+@dataclass(frozen=True, slots=True)
+class Shows:
+    """A board widget (``Widget``) a screen shows for the account: recorded beside the
+    groups, so that a change renders only the widgets some open screen shows. Not a group:
+    the widgets' fragments travel in the account's and the selections' messages."""
+
+    account_pk: int
+    widget: str
+
+    @property
+    def field(self) -> str:
+        return f"widget:{self.widget}"
+
+
+Recorded = Watch | Shows
+
+
 @dataclass
 class Screens:
     """What an account's screens watch: the languages of the whole account, of each
-    selection of its queues, and of each agent's panel."""
+    selection of its queues, and of each agent's panel; and the widgets they show."""
 
     account: set[str] = field(default_factory=set)
     selections: dict[frozenset[int], set[str]] = field(default_factory=dict)
     agents: dict[int, set[str]] = field(default_factory=dict)
+    widgets: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, fields: Iterable[str]) -> Screens:
@@ -89,6 +107,8 @@ class Screens:
             elif kind == "agent":
                 agent, _, language = rest.partition(":")
                 screens.agents.setdefault(int(agent), set()).add(language)
+            elif kind == "widget":
+                screens.widgets.add(rest)
         return screens
 
     def languages(self) -> set[str]:
@@ -102,13 +122,13 @@ class _Counts:
         self._lock = threading.Lock()  # the publisher reads from its own thread
         self._held: dict[int, dict[str, int]] = {}
 
-    def add(self, watches: Iterable[Watch]) -> None:
+    def add(self, watches: Iterable[Recorded]) -> None:
         with self._lock:
             for w in watches:
                 held = self._held.setdefault(w.account_pk, {})
                 held[w.field] = held.get(w.field, 0) + 1
 
-    def remove(self, watches: Iterable[Watch]) -> None:
+    def remove(self, watches: Iterable[Recorded]) -> None:
         with self._lock:
             for w in watches:
                 held = self._held.get(w.account_pk, {})
@@ -143,7 +163,7 @@ class _RedisRecord:
         self.counts = _Counts()
         self._renewing: asyncio.Task[None] | None = None
 
-    async def watch(self, watches: Sequence[Watch]) -> None:
+    async def watch(self, watches: Sequence[Recorded]) -> None:
         self.counts.add(watches)
         if self._renewing is None:
             self._renewing = asyncio.create_task(self._renew())
@@ -152,7 +172,7 @@ class _RedisRecord:
             by_account.setdefault(w.account_pk, []).append(w.field)
         await self._write(by_account)
 
-    def unwatch(self, watches: Sequence[Watch]) -> None:
+    def unwatch(self, watches: Sequence[Recorded]) -> None:
         """Only this process forgets them: another may watch the same; the fields lapse."""
         self.counts.remove(watches)
         if not self.counts and self._renewing is not None:
@@ -192,8 +212,9 @@ def _record(url: str) -> _RedisRecord:
     return found
 
 
-async def watch(watches: Sequence[Watch]) -> None:
-    """These groups have one more screen (call after joining them, before the full state)."""
+async def watch(watches: Sequence[Recorded]) -> None:
+    """These groups (and widgets) have one more screen (call after joining the groups,
+    before the full state)."""
     if not settings.REDIS_URL:
         _local.add(watches)
         return
@@ -205,7 +226,7 @@ async def watch(watches: Sequence[Watch]) -> None:
         log.warning("could not record what a screen watches: %s", err)
 
 
-async def unwatch(watches: Sequence[Watch]) -> None:
+async def unwatch(watches: Sequence[Recorded]) -> None:
     if not settings.REDIS_URL:
         _local.remove(watches)
         return

@@ -104,7 +104,9 @@ def publish_account(
     if watching is not None and not watching.languages():
         return
     account = _account(account_pk, changes, status_changed)
-    update = Update.load(account, seq, changes, status_changed)
+    # The widgets the open screens show; where that cannot be read, every board's.
+    widgets = None if watching is None else watching.widgets
+    update = Update.load(account, seq, changes, status_changed, widgets)
     agent_pks = [a.pk for a in update.agents]
     if watching is None:
         watching = everyone(account_pk, agent_pks)

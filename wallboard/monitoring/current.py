@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from providers.model import Agent
 from wallboard.monitoring import models as m
-from wallboard.monitoring.diff import Delta, QueueState
+from wallboard.monitoring.diff import Delta, QueueState, State
 from wallboard.monitoring.history import SAMPLED_FIELDS, write_samples, write_spans
 from wallboard.monitoring.rows import update_rows
 
@@ -59,6 +59,9 @@ class StoredChanges:
     call_agent_pks: set[int] = field(default_factory=set)
     memberships_changed: bool = False
     pauses_changed: bool = False
+    # The vendor ids of the agents on a call once the delta is stored (None: not known, the
+    # screens read the calls): a tile needs no read of calls for an agent on none.
+    on_call: frozenset[str] | None = None
     # The fields that changed on each updated queue, so the page re-sends only what shows them.
     queue_changes: dict[int, frozenset[str]] = field(default_factory=dict)
 
@@ -179,8 +182,14 @@ def _write_agents(
     out.agents = created + updated
 
 
-def write_delta(account: m.ProviderAccount, delta: Delta, taken_at: datetime) -> StoredChanges:
+def write_delta(
+    account: m.ProviderAccount, delta: Delta, taken_at: datetime, stored: State | None = None
+) -> StoredChanges:
+    """Write ``delta``; ``stored``: the state once it is written (``apply``), which tells
+    the screens who is on a call."""
     out = StoredChanges()
+    if stored is not None:
+        out.on_call = frozenset(c.agent_id for c in stored.active.values() if c.agent_id)
     rows = _AccountRows(account)
     if delta.queues:
         _write_queues(rows, delta, taken_at, out)

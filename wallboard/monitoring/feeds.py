@@ -78,10 +78,11 @@ def apply_agent_changes(
         delta = diff_agents(previous, agents, taken_at)
         if not delta:
             return 0
-        changes = write_delta(acc, delta, taken_at)
+        stored = apply(previous, delta)
+        changes = write_delta(acc, delta, taken_at, stored)
         acc.seq += 1
         acc.save(update_fields=["seq"])
-        transaction.on_commit(partial(remember_state, acc, apply(previous, delta)))
+        transaction.on_commit(partial(remember_state, acc, stored))
         _after_commit(acc, on_commit, changes=changes)
     return len(delta)
 

@@ -87,8 +87,9 @@ def _record_snapshot(
                 "%s: polling %s failed, keeping their data: %s", acc, ", ".join(stale_parts), error
             )
         changes: StoredChanges | None = None
+        stored = apply(previous, delta) if delta else previous
         if delta:
-            changes = write_delta(acc, delta, snapshot.taken_at)
+            changes = write_delta(acc, delta, snapshot.taken_at, stored)
         if delta or status_changed:
             acc.seq += 1
         acc.stale = False
@@ -103,7 +104,6 @@ def _record_snapshot(
         duration_ms = (time.perf_counter() - started) * 1000
         if status_changed:
             PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=True, error=error)
-        stored = apply(previous, delta) if delta else previous
         transaction.on_commit(partial(remember_state, acc, stored))
         event = Committed(
             account_pk=acc.pk,

@@ -49,7 +49,12 @@ def _run_isolated(steps: tuple[Callable[[T], object], ...], value: T, account_pk
 
 
 def _alerts(event: Committed) -> None:
-    _run_isolated(ALERT_STEPS, evaluate_account(event.account_pk), event.account_pk)
+    """The levels read the account's queues and status, and the time: a poll re-evaluates
+    them all, a fed change only where it touched one (an agent's does not: the vendor's
+    queue figures come with the poll, which re-evaluates them within its interval)."""
+    touched = event.status_changed or (event.changes is not None and event.changes.queues)
+    if event.source == "poll" or touched:
+        _run_isolated(ALERT_STEPS, evaluate_account(event.account_pk), event.account_pk)
 
 
 def _metrics(event: Committed) -> None:

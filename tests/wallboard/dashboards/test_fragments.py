@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from providers.model import AgentStatus
 from tests.conftest import Sim, make_account, make_user
 from wallboard.dashboards.html import agent_tile, queue_counts
 from wallboard.live import presence
-from wallboard.live.presence import Watch
+from wallboard.live.presence import Shows, Watch
 from wallboard.monitoring.models import Agent, Membership, ProviderAccount, Queue
 from wallboard.wiring.pipeline import poll
 
@@ -36,21 +37,27 @@ def quiet_sim(start_sim: Any) -> Sim:
 
 class Watcher:
     """Subscribed to an account's English group (or a selection of its queues) and watching
-    it, like a browser's socket."""
+    it, showing ``widgets``, like a browser's socket."""
 
-    def __init__(self, account: ProviderAccount, queues: frozenset[int] | None = None) -> None:
+    def __init__(
+        self,
+        account: ProviderAccount,
+        queues: frozenset[int] | None = None,
+        widgets: Iterable[str] = (),
+    ) -> None:
         self.layer: Any = get_channel_layer()
         self.watch = Watch(account.pk, "en", queues=queues)
+        self.recorded = [self.watch, *(Shows(account.pk, w) for w in widgets)]
         self.channel = ""
 
     async def __aenter__(self) -> Watcher:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.watch.group, self.channel)
-        await presence.watch([self.watch])
+        await presence.watch(self.recorded)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await presence.unwatch([self.watch])
+        await presence.unwatch(self.recorded)
         await self.layer.group_discard(self.watch.group, self.channel)
 
     async def receive(self) -> str:

@@ -1,15 +1,15 @@
 """The board widgets follow a stored change (ADR 027): a caller who starts waiting is pushed in
 the caller list and the summary row of their queue, to the account's screens and, narrowed,
-to a board of other queues; the leaderboard is pushed when it changed, not on every poll.
-Over the real Redis channel layer, from real polls of a simulator."""
+to a board of other queues; the leaderboard is pushed when it changed, not on every poll; a
+widget no open screen shows is not rendered (ADR 031). Over the real Redis channel layer,
+from real polls of a simulator."""
 
 from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
-from django.core.cache import cache
 
-from tests.conftest import Sim, make_account
+from tests.conftest import Sim, forget_cached, make_account
 from tests.wallboard.dashboards.test_fragments import OOB, Watcher, quiet_sim
 from wallboard.dashboards.models import Board
 from wallboard.monitoring.models import ProviderAccount, Queue
@@ -19,16 +19,19 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 __all__ = ["quiet_sim"]  # the fixture
 
 
+WALL = ["callers", "summary", "leaders"]
+
+
 def _boards(sim: Sim) -> tuple[ProviderAccount, Queue, Queue]:
     account = make_account(sim)
     poll(account)
     first, other = Queue.objects.filter(account=account).order_by("pk")[:2]
-    wall = Board.objects.create(name="Wall", widgets=["callers", "summary", "leaders"])
+    wall = Board.objects.create(name="Wall", widgets=WALL)
     wall.accounts.set([account])
     elsewhere = Board.objects.create(name="Elsewhere", widgets=["callers"])
     elsewhere.accounts.set([account])
     elsewhere.queues.set([other])
-    cache.clear()
+    forget_cached()
     return account, first, other
 
 
@@ -36,7 +39,10 @@ async def test_a_waiting_caller_is_pushed_in_the_list_and_the_summary_row(
     quiet_sim: Sim,
 ) -> None:
     account, queue, other = await database_sync_to_async(_boards)(quiet_sim)
-    async with Watcher(account) as everything, Watcher(account, frozenset({other.pk})) as some:
+    async with (
+        Watcher(account, widgets=WALL) as everything,
+        Watcher(account, frozenset({other.pk}), widgets=["callers"]) as some,
+    ):
         quiet_sim.engine.add_waiting_call(queue.vendor_id, "+420601000111", "Jana Nováková")
         await database_sync_to_async(poll)(account)
         update = await everything.receive()
@@ -59,7 +65,7 @@ async def test_the_leaderboard_is_pushed_when_it_changed_not_on_every_poll(
     quiet_sim: Sim,
 ) -> None:
     account, queue, _other = await database_sync_to_async(_boards)(quiet_sim)
-    async with Watcher(account) as watcher:
+    async with Watcher(account, widgets=WALL) as watcher:
         quiet_sim.engine.add_waiting_call(queue.vendor_id, "+420601000111")
         await database_sync_to_async(poll)(account)
         first = await watcher.receive()
@@ -70,3 +76,17 @@ async def test_the_leaderboard_is_pushed_when_it_changed_not_on_every_poll(
     assert ("section", f"leaders-{account.pk}") in OOB.findall(first), "never sent before"
     assert f"leaders-{account.pk}" not in second, "unchanged within the minute"
     assert ("section", f"callers-{account.pk}") in OOB.findall(second)
+
+
+async def test_a_widget_no_open_screen_shows_is_not_rendered(quiet_sim: Sim) -> None:
+    """Both boards are stored, but the only open screen shows the caller list: the summary
+    and the leaderboard are neither read nor rendered."""
+    account, queue, _other = await database_sync_to_async(_boards)(quiet_sim)
+    async with Watcher(account, widgets=["callers"]) as watcher:
+        quiet_sim.engine.add_waiting_call(queue.vendor_id, "+420601000111")
+        await database_sync_to_async(poll)(account)
+        update = await watcher.receive()
+
+    assert ("section", f"callers-{account.pk}") in OOB.findall(update)
+    assert f"summary-{account.pk}" not in update
+    assert f"leaders-{account.pk}" not in update

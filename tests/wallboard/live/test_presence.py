@@ -19,6 +19,7 @@ from providers.model import AgentStatus
 from tests.conftest import Sim
 from tests.wallboard.live.sockets import cookie_and_account
 from wallboard.asgi import application
+from wallboard.dashboards.models import Board
 from wallboard.live import presence
 from wallboard.live.presence import Screens, Watch
 from wallboard.live.push import account_group
@@ -30,14 +31,14 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 SEQ = re.compile(r'id="seq-\d+" class="seq" data-seq="(\d+)"([^>]*)>')
 
 
-def _screen(cookie: str, language: str) -> WebsocketCommunicator:
+def _screen(cookie: str, language: str, path: str = "/ws/board/") -> WebsocketCommunicator:
     headers = [
         (b"origin", b"http://localhost"),
         (b"host", b"localhost"),
         (b"cookie", f"sessionid={cookie}".encode()),
         (b"accept-language", language.encode()),
     ]
-    return WebsocketCommunicator(application, "/ws/board/", headers=headers)
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def _marker(comm: WebsocketCommunicator) -> tuple[int, str]:
@@ -77,6 +78,27 @@ async def test_screens_say_what_they_watch_until_they_close(daktela_sim: Sim) ->
     assert record.counts.fields(account_pk) == ["account:pl"]
     await polish.disconnect()
     assert not record.counts
+
+
+def _board(account_pk: int, widgets: list[str]) -> int:
+    board = Board.objects.create(name="Wall", widgets=widgets)
+    board.accounts.set([account_pk])
+    return board.pk
+
+
+async def test_a_boards_screen_says_which_widgets_it_shows(daktela_sim: Sim) -> None:
+    cookie, account_pk = await database_sync_to_async(cookie_and_account)(daktela_sim)
+    board_pk = await database_sync_to_async(_board)(account_pk, ["callers", "leaders"])
+    plain, wall = _screen(cookie, "en"), _screen(cookie, "en", f"/ws/board/?board={board_pk}")
+    assert (await plain.connect())[0]
+    await plain.receive_from(timeout=5)
+    assert presence.screens(account_pk) == Screens(account={"en"})
+
+    assert (await wall.connect())[0]
+    await wall.receive_from(timeout=5)
+    assert presence.screens(account_pk) == Screens(account={"en"}, widgets={"callers", "leaders"})
+    for comm in (plain, wall):
+        await comm.disconnect()
 
 
 async def test_a_language_nobody_watches_is_not_rendered(daktela_sim: Sim, settings: Any) -> None:

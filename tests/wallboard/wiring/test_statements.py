@@ -10,25 +10,27 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from providers.model import Agent as Reading
 from providers.model import AgentStatus
 from tests.conftest import Sim, make_account
+from tests.wallboard.dashboards.test_fragments import Watcher
 from tools.bench.harness import screens
 from wallboard.live.presence import Watch
 from wallboard.monitoring.feeds import apply_agent_changes
-from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
 from wallboard.monitoring.read_model import cached_state
 from wallboard.wiring.pipeline import after_commit, poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 # BEGIN, the account locked, the agent's row read and written, its spans (one statement),
-# seq, COMMIT; the push reads the agent's calls and which widgets the account's boards show;
-# the alerts, the boards.
-FED_CHANGE = 10
+# seq, COMMIT. The push reads nothing more: who is on a call comes with the stored state,
+# which widgets to render with what the screens watch; an agent's change moves no alert.
+FED_CHANGE = 7
 # BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
 QUIET_POLL = 5
 
@@ -77,3 +79,33 @@ def test_a_quiet_poll_costs_a_fixed_number_of_statements(
     with CaptureQueriesContext(connection) as captured:
         assert poll(account).changes == 0
     assert len(captured.captured_queries) == QUIET_POLL, _statements(captured)
+
+
+async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
+    watched: tuple[Sim, ProviderAccount],
+) -> None:
+    """The one agent whose calls the push reads: the stored state says they are on one."""
+    sim, account = watched
+    queue = await database_sync_to_async(lambda: Queue.objects.filter(account=account).first())()
+    assert queue is not None
+    sim.engine.add_waiting_call(queue.vendor_id, "+420601000111")
+    sim.advance(3)
+    await database_sync_to_async(poll)(account)
+    call = await database_sync_to_async(
+        lambda: ActiveCall.objects.select_related("agent").exclude(agent=None).get()
+    )()
+    held = (await database_sync_to_async(_held)(account))[call.agent.vendor_id]
+    async with Watcher(account) as watcher:
+        renamed = dataclasses.replace(held, name="Renamed On Call")
+        stored = await database_sync_to_async(apply_agent_changes)(
+            account.pk, [renamed], on_commit=after_commit
+        )
+        assert stored == 1
+        update = await watcher.receive()
+    tile = update[update.index(f'id="agent-{call.agent.pk}"') :]
+    assert "Renamed On Call" in tile
+    assert '<span class="agent-call">↘ +420601000111' in tile
+
+
+def _held(account: ProviderAccount) -> dict[str, Reading]:
+    return cached_state(ProviderAccount.objects.get(pk=account.pk)).agents
