@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -21,6 +22,17 @@ def make_client(timeout_s: float) -> httpx.Client:
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
         follow_redirects=False,
         headers={"User-Agent": "wallboard/0.1"},
+    )
+
+
+def _path(url: str) -> str:
+    """What a message names (parsed only for one: a poll sends several requests)."""
+    return urlsplit(url).path
+
+
+def _too_large(url: str, max_bytes: int) -> ProviderBadResponseError:
+    return ProviderBadResponseError(
+        f"The reply from {_path(url)} is larger than {max_bytes // 1024 // 1024} MB."
     )
 
 
@@ -46,7 +58,6 @@ def request(
 
     Messages name the path only: query strings and bodies may carry credentials.
     """
-    path = httpx.URL(url).path
     try:
         with client.stream(method, url, params=params, data=data, headers=headers) as response:
             if response.status_code in (401, 403):
@@ -59,28 +70,25 @@ def request(
                 )
             if response.status_code >= 500:
                 raise ProviderUnavailableError(
-                    f"The provider failed with HTTP {response.status_code} on {path}.",
+                    f"The provider failed with HTTP {response.status_code} on {_path(url)}.",
                     code=str(response.status_code),
                 )
             if response.status_code >= 400:
                 raise ProviderBadResponseError(
-                    f"The provider answered HTTP {response.status_code} on {path}.",
+                    f"The provider answered HTTP {response.status_code} on {_path(url)}.",
                     code=str(response.status_code),
                 )
-            too_large = ProviderBadResponseError(
-                f"The reply from {path} is larger than {max_bytes // 1024 // 1024} MB."
-            )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise too_large  # not worth reading
+                raise _too_large(url, max_bytes)  # not worth reading
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
                 if len(body) > max_bytes:
-                    raise too_large
+                    raise _too_large(url, max_bytes)
             return bytes(body)
     except httpx.TimeoutException as err:
-        raise NoReplyError(f"The provider did not answer in time on {path}.") from err
+        raise NoReplyError(f"The provider did not answer in time on {_path(url)}.") from err
     except httpx.TransportError as err:
         raise NoReplyError(f"The provider cannot be reached ({type(err).__name__}).") from err
     except httpx.HTTPError as err:
