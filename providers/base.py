@@ -135,6 +135,7 @@ class SnapshotParts:
 
     #: Off for a vendor whose "refused" also means "no permission for this one action".
     auth_ends_snapshot: bool = True
+    asked: set[Endpoint] = field(default_factory=set)
     failed: set[Endpoint] = field(default_factory=set)
     errors: list[ProviderError] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -149,6 +150,7 @@ class SnapshotParts:
         others); ``where`` prefixes its message ("Campaign Support: …").
         """
         self.requests += 1
+        self.asked.update((parts,) if isinstance(parts, Endpoint) else parts)
         try:
             return request()
         except ProviderError as err:
@@ -166,9 +168,11 @@ class SnapshotParts:
         if self.requests and len(self.errors) == self.requests:
             raise self.errors[0]
 
-    def raise_if_every_part_failed(self, parts: Iterable[Endpoint] = tuple(Endpoint)) -> None:
-        """Every one of ``parts`` is stale: the first error is the snapshot's."""
-        if self.errors and self.failed.issuperset(parts):
+    def raise_if_every_part_failed(self) -> None:
+        """Every part this snapshot asked for is stale (a part it did not ask for this
+        time, kept from an earlier one, is no sign of life): the first error is the
+        snapshot's."""
+        if self.errors and self.failed.issuperset(self.asked):
             raise self.errors[0]
 
 

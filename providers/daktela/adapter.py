@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -94,6 +94,9 @@ LONG_POLL_VERSION = "4.0"
 #: RTUserState with ``hash`` answers on a change or after 60 s; the manual asks clients to
 #: wait at least 70 s.
 LONG_POLL_TIMEOUT_S = 75.0
+#: How long GetQueues' and GetPauses' replies (names, numbers, pause kinds) are used before
+#: they are read again; a queue or a pause the live replies name first is read at once.
+CONFIG_REFRESH = timedelta(minutes=1)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -170,6 +173,14 @@ class DaktelaProvider(Provider):
         self._owns_long_poll_client = client is None
         self._queue_numbers: dict[str, str] = {}
         self._pauses: dict[str, PauseReason] = {}
+        # GetQueues and GetPauses are configuration: read again when due (``CONFIG_REFRESH``
+        # after the last read, on the provider's clock), or at once when the live replies
+        # name a queue or a pause they do not hold.
+        self._queue_list: list[Queue] | None = None
+        self._queues_due: datetime | None = None
+        self._pauses_due: datetime | None = None
+        self._unlisted_queues: set[str] = set()
+        self._unknown_pauses: set[str] = set()
         # Unchanged users keep their parsed record from the previous reply (1,000 agents at
         # 5 % churn: most of the parse).
         self._users_reuse = parse.UsersReuse()
@@ -244,35 +255,52 @@ class DaktelaProvider(Provider):
     # ------------------------------------------------------------------ snapshot
 
     def fetch_snapshot(self) -> Snapshot:
-        """GetQueues + RTStatsQueues + GetPauses + RTUsersState + RTStatsCalls (+ DeviceStates).
+        """RTStatsQueues + RTUsersState + RTStatsCalls (+ DeviceStates), and the
+        configuration they are read with: GetQueues and GetPauses, every
+        ``CONFIG_REFRESH`` and whenever a reply names a queue or a pause not yet known.
 
         A failed endpoint marks its part in ``Snapshot.failed`` (its message in ``errors``)
         and the caller keeps its previous values. A refused login, a rate limit, no reply
         at all or every part failing raises instead.
         """
-        taken_at = self._clock()
+        taken_at = now = self._clock()
         tz = self.config.tz
         fmt = self.reply_format
         parts = SnapshotParts()
 
-        queue_list = parts.fetch(
-            Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"), fmt=fmt)
-        )
+        queues_read = self._queues_due is None or now >= self._queues_due
+        if queues_read:
+            self._read_queue_list(parts, now)
         queue_stats = parts.fetch(
             Endpoint.QUEUES,
             lambda: parse.parse_rt_stats_queues(self._call("RTStatsQueues"), fmt=fmt),
         )
-        pause_list = parts.fetch(
-            Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"), fmt=fmt)
-        )
-        if pause_list is not None:
-            self._pauses = {pause.id: pause for pause in pause_list}
-        users = parts.fetch(
-            Endpoint.AGENTS,
-            lambda: parse.parse_rt_users_state(
-                self._call("RTUsersState"), tz, self._pauses, fmt=fmt, reuse=self._users_reuse
-            ),
-        )
+        if queue_stats is not None and self._queue_list is not None:
+            if not queues_read and queue_stats.keys() - self._listed_queues():
+                self._read_queue_list(parts, now)  # a queue added since
+            # A queue the list does not name even then is not asked about again.
+            self._unlisted_queues = queue_stats.keys() - {q.id for q in self._queue_list}
+        queue_list = self._queue_list
+        pauses_read = self._pauses_due is None or now >= self._pauses_due
+        if pauses_read:
+            self._read_pauses(parts, now)
+
+        def read_users() -> parse.UsersState:
+            body = self._call("RTUsersState")
+            state = parse.parse_rt_users_state(
+                body, tz, self._pauses, fmt=fmt, reuse=self._users_reuse
+            )
+            named = {a.pause_reason_id for a in state.agents if a.pause_reason_id is not None}
+            if not pauses_read and named - self._pauses.keys() - self._unknown_pauses:
+                # A pause added since: a wrap-up is told from a break only with it.
+                self._read_pauses(parts, now)
+                state = parse.parse_rt_users_state(
+                    body, tz, self._pauses, fmt=fmt, reuse=self._users_reuse
+                )
+            self._unknown_pauses = named - self._pauses.keys()
+            return state
+
+        users = parts.fetch(Endpoint.AGENTS, read_users)
         calls = parts.fetch(
             Endpoint.CALLS,
             lambda: parse.parse_rt_stats_calls(self._call("RTStatsCalls"), tz, taken_at, fmt=fmt),
@@ -311,6 +339,28 @@ class DaktelaProvider(Provider):
             failed=failed,
             errors=tuple(parts.messages),
         )
+
+    def _listed_queues(self) -> set[str]:
+        """The queue ids GetQueues was last asked about: those it named, and those it did not."""
+        return {q.id for q in self._queue_list or ()} | self._unlisted_queues
+
+    def _read_queue_list(self, parts: SnapshotParts, now: datetime) -> None:
+        fmt = self.reply_format
+        found = parts.fetch(
+            Endpoint.QUEUES, lambda: parse.parse_get_queues(self._call("GetQueues"), fmt=fmt)
+        )
+        if found is not None:
+            self._queue_list = found
+            self._queues_due = now + CONFIG_REFRESH
+
+    def _read_pauses(self, parts: SnapshotParts, now: datetime) -> None:
+        fmt = self.reply_format
+        found = parts.fetch(
+            Endpoint.PAUSES, lambda: parse.parse_get_pauses(self._call("GetPauses"), fmt=fmt)
+        )
+        if found is not None:
+            self._pauses = {pause.id: pause for pause in found}
+            self._pauses_due = now + CONFIG_REFRESH
 
     def _device_states(self, fmt: parse.ReplyFormat) -> dict[str, str]:
         body = self._call("DeviceStates")

@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from providers.daktela.adapter import DaktelaProvider
+from providers.daktela.adapter import CONFIG_REFRESH, DaktelaProvider
 from providers.errors import ProviderBadResponseError, ProviderUnavailableError
 from providers.model import AgentStatus, Endpoint
+from providers.sim.engine import ManualClock
 from tests.providers.daktela.fake_daktela import (
     NOW,
     TOKEN,
     DaktelaReplies,
+    all_queues_reply,
     load,
     make_config,
     make_provider,
@@ -36,6 +38,69 @@ def test_requests_follow_the_manual_url_form() -> None:
     ]
     assert all(r.url.params["access_token"] == TOKEN for r in replies.requests)
     assert all(r.url.host == "mojevu.daktela.com" for r in replies.requests)
+
+
+def _asked(replies: DaktelaReplies) -> list[str]:
+    asked = [replies.action(r)[0] for r in replies.requests]
+    replies.requests.clear()
+    return asked
+
+
+LIVE = ["RTStatsQueues", "RTUsersState", "RTStatsCalls", "DeviceStates"]
+
+
+def _provider_on(replies: DaktelaReplies, clock: ManualClock) -> DaktelaProvider:
+    client = httpx.Client(transport=httpx.MockTransport(replies))
+    return DaktelaProvider(make_config(), client=client, clock=clock.now)
+
+
+def test_the_configuration_is_read_once_a_minute_not_on_every_poll() -> None:
+    replies, clock = DaktelaReplies(), ManualClock(NOW)
+    provider = _provider_on(replies, clock)
+    first = provider.fetch_snapshot()
+    assert _asked(replies) == ["GetQueues", "RTStatsQueues", "GetPauses", *LIVE[1:]]
+    clock.advance(CONFIG_REFRESH.total_seconds() - 1)
+    again = provider.fetch_snapshot()
+    assert _asked(replies) == LIVE
+    assert again.queues == first.queues
+    assert again.pause_reasons == first.pause_reasons
+    clock.advance(1)
+    provider.fetch_snapshot()
+    assert _asked(replies) == ["GetQueues", "RTStatsQueues", "GetPauses", *LIVE[1:]]
+
+
+def test_a_queue_or_a_pause_the_live_replies_name_first_is_read_at_once() -> None:
+    queues = json.loads(all_queues_reply())
+    pauses = json.loads(load("GetPauses_3.3.json"))
+    added_queue, added_pause = queues["result"].pop("6"), pauses["result"].pop("2")
+    replies = DaktelaReplies(
+        overrides={
+            "GetQueues": json.dumps(queues).encode(),
+            "GetPauses": json.dumps(pauses).encode(),
+        }
+    )
+    provider = make_provider(replies)
+    assert "6" not in {q.id for q in provider.fetch_snapshot().queues}
+    provider.fetch_snapshot()
+    assert _asked(replies)[-4:] == LIVE, "named by RTStatsQueues, not by GetQueues: asked once"
+
+    queues["result"]["6"] = added_queue
+    pauses["result"]["2"] = added_pause
+    replies.overrides["GetQueues"] = json.dumps(queues).encode()
+    replies.overrides["GetPauses"] = json.dumps(pauses).encode()
+    users = json.loads(load("RTUsersState_4.1.json"))
+    users["result"]["1"].update(agent_state="Paused", id_pause="2", exten="100")
+    replies.overrides["RTUsersState"] = json.dumps(users).encode()
+    # The queue is known, so it is not asked about; the new pause is.
+    snapshot = provider.fetch_snapshot()
+    assert _asked(replies) == ["RTStatsQueues", "RTUsersState", "GetPauses", *LIVE[2:]]
+    assert snapshot.agents[0].status is AgentStatus.WRAP_UP, "told from a break at once"
+
+    stats = json.loads(load("RTStatsQueues_3.5.json"))
+    stats["result"]["9"] = {**stats["result"]["6"], "id": "9"}
+    replies.overrides["RTStatsQueues"] = json.dumps(stats).encode()
+    provider.fetch_snapshot()
+    assert _asked(replies)[:2] == ["RTStatsQueues", "GetQueues"], "queue 9 is new"
 
 
 def test_queue_metrics_names_and_numbers() -> None:
@@ -129,8 +194,10 @@ def test_pause_types_are_remembered_when_getpauses_fails() -> None:
     users = json.loads(load("RTUsersState_4.1.json"))
     users["result"]["1"].update(agent_state="Paused", id_pause="2", exten="100")
     replies = DaktelaReplies(overrides={"RTUsersState": json.dumps(users).encode()})
-    provider = make_provider(replies)
+    clock = ManualClock(NOW)
+    provider = _provider_on(replies, clock)
     provider.fetch_snapshot()
+    clock.advance(CONFIG_REFRESH.total_seconds())  # read again, and failing
     replies.overrides["GetPauses"] = httpx.Response(503)
     snapshot = provider.fetch_snapshot()
     assert snapshot.failed == {Endpoint.PAUSES}
