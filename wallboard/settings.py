@@ -161,7 +161,7 @@ if REDIS_URL:
     # The rate-limit counters: shared by every web process.
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wallboard.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
         }
@@ -356,8 +356,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "wallboard.accounts.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "wallboard.accounts.views.locked_out"
 SILENCED_SYSTEM_CHECKS = [
-    # django-ratelimit knows django-redis but not Django's own RedisCache, which has the
-    # atomic INCR it needs.
+    # django-ratelimit knows django-redis but not Django's own RedisCache (ours extends
+    # it), which has the atomic INCR it needs.
     "django_ratelimit.W001",
     # The embedded demo is one process: its in-memory cache is all there is to share.
     *(["django_ratelimit.E003"] if EMBEDDED else []),

@@ -1,5 +1,6 @@
 """The database cache of the mode without Redis counts exactly under concurrency: the rate
-limits' ``add`` + ``incr`` from many requests at once lose no increment."""
+limits' ``add`` + ``incr`` from many requests at once lose no increment. The Redis cache
+makes its client once, not per operation, and threads share it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, connections
 from django.test import override_settings
 
+from wallboard.cache import RedisCache
 from wallboard.wiring.apps import _create_cache_table
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -63,3 +66,26 @@ def test_incr_of_a_missing_or_expired_key_is_refused_as_django_says(cache: Any) 
     cache.set("kept", 5, 60)
     assert cache.incr("kept", 3) == 8
     assert cache.get("kept") == 8
+
+
+def test_the_redis_cache_makes_one_client_that_threads_share() -> None:
+    redis_cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"{settings.REDIS_PREFIX}:one"})
+    client = redis_cache._cache.get_client(write=True)
+    errors: list[BaseException] = []
+
+    def use(n: int) -> None:
+        try:
+            for k in range(50):
+                redis_cache.set(f"t{n}", k, 30)
+                assert redis_cache.get(f"t{n}") == k
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert redis_cache._cache.get_client() is client
+    redis_cache.delete_many([f"t{n}" for n in range(8)])

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -42,6 +43,10 @@ class Words:
 
     @classmethod
     def current(cls) -> Words:
+        return _words(translation.get_language())
+
+    @classmethod
+    def _build(cls) -> Words:
         return cls(
             {value: str(label) for value, label in Agent.STATUS_CHOICES},
             (escape(gettext("ready")), escape(gettext("busy")), escape(gettext("paused"))),
@@ -52,6 +57,12 @@ class Words:
                 escape(gettext("ASA %(wait)s")),
             ),
         )
+
+
+@cache
+def _words(language: str | None) -> Words:
+    """Built in ``language`` (the active one): the catalogs do not change while we run."""
+    return Words._build()
 
 
 def agent_tile(agent: Agent, oob: bool = False, words: Words | None = None) -> SafeString:
