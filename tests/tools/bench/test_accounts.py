@@ -57,6 +57,14 @@ def test_summary_names_the_largest_count_holding_the_age_limit() -> None:
     assert figures["accounts_cpu_ms_per_poll_50_agents"] == 42
 
 
+def test_a_count_holds_only_if_every_smaller_one_held() -> None:
+    steps = [_step(10, 5, 2000, 14), _step(50, 27, 5500, 14), _step(100, 50, 2200, 13)]
+    figures = summary({"steps": steps, "age_limit_ms": 2300})
+
+    assert figures["accounts_max_at_2300ms"] == 10
+    assert figures["accounts_cpu_ms_per_poll_50_agents"] == 14
+
+
 def test_summary_when_no_step_holds() -> None:
     figures = summary({"steps": [_step(10, 2, 9000, 80)], "age_limit_ms": 2300})
 
