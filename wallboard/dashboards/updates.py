@@ -166,19 +166,25 @@ class Update:
             elif changed & COUNTS:
                 update.count_lines.append(queue)
         with_callers(update.queue_tiles)
-        lines = {q.pk: q for q in update.count_lines}
+        if queues:  # a change that touched no queue (a fed agent's) shows no forecast
+            update._load_forecasts(account)
+        update._load_widgets(changes, frozenset(queues), widgets)
+        return update
+
+    def _load_forecasts(self, account: ProviderAccount) -> None:
+        """The changed queues' forecasts; every queue's when the plan was just computed
+        again (once a minute, by the first change to touch a queue after it aged)."""
+        lines = {q.pk: q for q in self.count_lines}
         plan, fresh = planned(account.pk)
         if fresh:
-            tiled = {q.pk for q in update.queue_tiles}
+            tiled = {q.pk for q in self.queue_tiles}
             lines.update(
                 (q.pk, q)
                 for q in Queue.objects.filter(account=account)
                 if q.pk not in tiled and q.pk not in lines
             )
-        update.forecast_lines = list(lines.values())
-        with_forecasts(update.queue_tiles + update.forecast_lines, {account.pk: plan})
-        update._load_widgets(changes, frozenset(queues), widgets)
-        return update
+        self.forecast_lines = list(lines.values())
+        with_forecasts(self.queue_tiles + self.forecast_lines, {account.pk: plan})
 
     def _load_widgets(
         self, changes: StoredChanges, changed: frozenset[int], shown: set[str] | None

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,6 +20,7 @@ from providers.model import AgentStatus
 from tests.conftest import Sim, make_account
 from tests.wallboard.dashboards.test_fragments import Watcher
 from tools.bench.harness import screens
+from wallboard.dashboards.forecast import plan_key
 from wallboard.live.presence import Watch
 from wallboard.monitoring.feeds import apply_agent_changes
 from wallboard.monitoring.models import ActiveCall, Agent, ProviderAccount, Queue
@@ -109,3 +111,33 @@ async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
 
 def _held(account: ProviderAccount) -> dict[str, Reading]:
     return cached_state(ProviderAccount.objects.get(pk=account.pk)).agents
+
+
+async def test_a_change_that_touched_no_queue_neither_reads_nor_shows_a_forecast(
+    watched: tuple[Sim, ProviderAccount],
+) -> None:
+    """The plan is read (and computed again once a minute) by changes that show a queue;
+    a fed agent's change shows none."""
+    sim, account = watched
+    await database_sync_to_async(cache.delete)(plan_key(account.pk))
+    held = next(iter((await database_sync_to_async(_held)(account)).values()))
+    async with Watcher(account) as watcher:
+        renamed = dataclasses.replace(held, name="Renamed")
+        assert await database_sync_to_async(apply_agent_changes)(
+            account.pk, [renamed], on_commit=after_commit
+        )
+        fed = await watcher.receive()
+        assert "-forecast" not in fed
+        assert await database_sync_to_async(cache.get)(plan_key(account.pk)) is None
+
+        queue = await database_sync_to_async(
+            lambda: Queue.objects.filter(account=account).first()
+        )()
+        assert queue is not None
+        sim.engine.add_waiting_call(queue.vendor_id, "+420601000222")
+        await database_sync_to_async(poll)(account)
+        polled = await watcher.receive()
+    assert await database_sync_to_async(cache.get)(plan_key(account.pk)) is not None
+    queues = await database_sync_to_async(lambda: list(Queue.objects.filter(account=account)))()
+    for each in queues:  # the plan was computed again: every queue's forecast is sent
+        assert f"queue-{each.pk}-forecast" in polled
