@@ -34,6 +34,17 @@ def centre(asgi_server: StartServer, daktela_sim: Sim) -> Iterator[tuple[str, Pr
         scheduler.stop()
 
 
+def _signed_in(browser: Any, url: str, path: str, **page_options: Any) -> Any:
+    """A page of the supervisor who edits boards, signed in, at ``path``."""
+    page = browser.new_page(**{"viewport": {"width": 1920, "height": 1080}, **page_options})
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("form button[type=submit]:not([name])")
+    page.goto(f"{url}{path}")
+    return page
+
+
 def test_a_supervisor_shapes_a_board_and_its_tv_follows(
     centre: tuple[str, ProviderAccount], browser: Any
 ) -> None:
@@ -49,12 +60,7 @@ def test_a_supervisor_shapes_a_board_and_its_tv_follows(
     assert tv.locator("body").get_attribute("data-theme") == "dark"
     assert tv.locator(".agent-tile").count() > 0
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "pw")
-    page.click("form button[type=submit]:not([name])")
-    page.goto(f"{url}/boards/")
+    page = _signed_in(browser, url, "/boards/")
     page.click("text=Floor")
     page.select_option("select[name=slot_0]", "agents")
     page.select_option("select[name=slot_1]", "queues")
@@ -125,12 +131,7 @@ def test_a_ticker_message_reaches_the_open_tv_and_ends_at_its_expiry(
     tv, elsewhere = tvs
     assert not tv.locator("#ticker").is_visible()
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "pw")
-    page.click("form button[type=submit]:not([name])")
-    page.goto(f"{url}/boards/{board.pk}/")
+    page = _signed_in(browser, url, f"/boards/{board.pk}/")
     page.fill(".ticker-form input[name=text]", "Fire drill at 14:00")
     page.click(".ticker-form button[type=submit]")
     page.wait_for_selector("text=The message is on the board's TVs now.")
@@ -179,12 +180,7 @@ def test_identify_and_reload_reach_only_that_tv(
         tv.evaluate("window.notReloaded = true")
         tvs[link.label] = tv
 
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "pw")
-    page.click("form button[type=submit]:not([name])")
-    page.goto(f"{url}/boards/{board.pk}/")
+    page = _signed_in(browser, url, f"/boards/{board.pk}/")
 
     page.click(f".tv-links li[data-link='{door.pk}'] button:has-text('Identify')")
     page.wait_for_selector("text=That TV shows its label for 10 seconds.")
@@ -209,14 +205,13 @@ def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
     board = Board.objects.create(name="Floor")
     board.accounts.set([account])
     make_user("boss", "supervisor", accounts=(account,))
-    page = browser.new_page(
-        viewport={"width": 1366, "height": 768}, permissions=["clipboard-read", "clipboard-write"]
+    page = _signed_in(
+        browser,
+        url,
+        f"/boards/{board.pk}/",
+        viewport={"width": 1366, "height": 768},
+        permissions=["clipboard-read", "clipboard-write"],
     )
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "pw")
-    page.click("form button[type=submit]:not([name])")
-    page.goto(f"{url}/boards/{board.pk}/")
     page.fill(".tv-link-form input[name=label]", "By the door")
     page.click(".tv-link-form button[type=submit]")
     tv_url = page.locator("#new-link-url").input_value()
