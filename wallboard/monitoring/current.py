@@ -5,10 +5,11 @@ and what they touched (``StoredChanges``) for the screens."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
+from typing import TypeVar
 
 from django.db.models import Q
 
@@ -16,7 +17,7 @@ from providers.model import Agent
 from wallboard.monitoring import models as m
 from wallboard.monitoring.diff import Delta, QueueState, State
 from wallboard.monitoring.history import SAMPLED_FIELDS, write_samples, write_spans
-from wallboard.monitoring.rows import update_rows
+from wallboard.monitoring.rows import known_row, update_rows
 
 QUEUE_FIELDS = [
     "number",
@@ -64,30 +65,83 @@ class StoredChanges:
     on_call: frozenset[str] | None = None
     # The fields that changed on each updated queue, so the page re-sends only what shows them.
     queue_changes: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The rows' pks once the delta is stored (None: not known, the next write reads them).
+    ids: RowIds | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowIds:
+    """The pks of an account's queue and agent rows by vendor id, as stored at one ``seq``.
+    Never changed in place: a cached one may belong to a transaction that rolls back."""
+
+    queues: dict[str, int] = field(default_factory=dict)
+    agents: dict[str, int] = field(default_factory=dict)
+
+
+RowT = TypeVar("RowT", m.Queue, m.Agent)
+HeldT = TypeVar("HeldT", QueueState, Agent)
 
 
 class _AccountRows:
     """The account's queue and agent rows by vendor id, each loaded once and only when a
-    delta names it (a poll that changes 50 of 1,000 agents reads 50 agent rows)."""
+    delta names it (a poll that changes 50 of 1,000 agents reads 50 agent rows).
 
-    def __init__(self, account: m.ProviderAccount) -> None:
+    With the state stored at the account's ``seq`` and its rows' pks (``known``), a row it
+    names is built from them instead of read: the state is what those rows hold.
+    """
+
+    def __init__(self, account: m.ProviderAccount, known: tuple[State, RowIds] | None) -> None:
         self.account = account
+        self.known = known
         self.queues: dict[str, m.Queue] = {}
         self.agents: dict[str, m.Agent] = {}
+        self.deleted: list[str] = []
 
     def load_queues(self, vendor_ids: Iterable[str | None]) -> dict[str, m.Queue]:
-        missing = {vid for vid in vendor_ids if vid is not None and vid not in self.queues}
-        if missing:
-            found = m.Queue.objects.filter(account=self.account, vendor_id__in=missing)
-            self.queues.update((q.vendor_id, q) for q in found.order_by())
-        return self.queues
+        state, ids = self.known or (State(), RowIds())
+        return self._load(m.Queue, self.queues, vendor_ids, ids.queues, state.queues, queue_values)
 
     def load_agents(self, vendor_ids: Iterable[str | None]) -> dict[str, m.Agent]:
-        missing = {vid for vid in vendor_ids if vid is not None and vid not in self.agents}
+        state, ids = self.known or (State(), RowIds())
+        return self._load(m.Agent, self.agents, vendor_ids, ids.agents, state.agents, agent_values)
+
+    def _load(
+        self,
+        model: type[RowT],
+        loaded: dict[str, RowT],
+        vendor_ids: Iterable[str | None],
+        pks: dict[str, int],
+        held: dict[str, HeldT],
+        values_of: Callable[[HeldT], dict[str, object]],
+    ) -> dict[str, RowT]:
+        missing = {vid for vid in vendor_ids if vid is not None and vid not in loaded}
+        for vid in [vid for vid in missing if vid in pks and vid in held]:
+            values = {"id": pks[vid], "account_id": self.account.pk, "vendor_id": vid}
+            loaded[vid] = known_row(model, values | values_of(held[vid]))
+            missing.discard(vid)
         if missing:
-            found = m.Agent.objects.filter(account=self.account, vendor_id__in=missing)
-            self.agents.update((a.vendor_id, a) for a in found.order_by())
-        return self.agents
+            found = model._default_manager.filter(account=self.account, vendor_id__in=missing)
+            loaded.update((row.vendor_id, row) for row in found.order_by())
+        return loaded
+
+    def ids(self) -> RowIds | None:
+        """The pks once the write is done: the known ones, with the rows created or read
+        added and the queues deleted taken out (None if none were known)."""
+        if self.known is None:
+            return None
+        known = self.known[1]
+        queues = _new_pks(self.queues, known.queues)
+        agents = _new_pks(self.agents, known.agents)
+        if not queues and not agents and not self.deleted:
+            return known
+        queues = known.queues | queues
+        for vid in self.deleted:
+            queues.pop(vid, None)
+        return RowIds(queues=queues, agents=known.agents | agents)
+
+
+def _new_pks(rows: dict[str, RowT], known: dict[str, int]) -> dict[str, int]:
+    return {vid: r.pk for vid, r in rows.items() if r.pk is not None and known.get(vid) != r.pk}
 
 
 def queue_values(qs: QueueState) -> dict[str, object]:
@@ -123,6 +177,7 @@ def _write_queues(
         m.Queue.objects.filter(account=account, vendor_id__in=gone).delete()
         for vid in gone:
             rows.pop(vid)
+        account_rows.deleted.extend(gone)
         out.layout_changed = True
     created, updated, samples = [], [], []
     for vid, qs in delta.queues.items():
@@ -183,14 +238,19 @@ def _write_agents(
 
 
 def write_delta(
-    account: m.ProviderAccount, delta: Delta, taken_at: datetime, stored: State | None = None
+    account: m.ProviderAccount,
+    delta: Delta,
+    taken_at: datetime,
+    stored: State | None = None,
+    known: tuple[State, RowIds] | None = None,
 ) -> StoredChanges:
     """Write ``delta``; ``stored``: the state once it is written (``apply``), which tells
-    the screens who is on a call."""
+    the screens who is on a call; ``known``: the state the rows hold now and their pks
+    (``read_model.cached_state``), so that the rows the delta names need no read."""
     out = StoredChanges()
     if stored is not None:
         out.on_call = frozenset(c.agent_id for c in stored.active.values() if c.agent_id)
-    rows = _AccountRows(account)
+    rows = _AccountRows(account, known)
     if delta.queues:
         _write_queues(rows, delta, taken_at, out)
     if delta.agents:
@@ -271,4 +331,5 @@ def write_delta(
             for p in delta.pauses.values()
             if p is not None
         )
+    out.ids = rows.ids()
     return out

@@ -30,7 +30,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ from wallboard.monitoring.hooks import CommitHook, Committed
 from wallboard.monitoring.models import Agent as AgentRow
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.monitoring.read_model import cached_state, remember_state
+from wallboard.monitoring.rows import known_row
 
 log = logging.getLogger("wallboard.feed")
 
@@ -72,19 +73,40 @@ def apply_agent_changes(
     agents that changed (0: nothing written, no ``seq``, no hook)."""
     taken_at = taken_at or timezone.now()
     with transaction.atomic():
-        # Only what the change needs: the account's settings (decrypted on load) are not.
-        acc = ProviderAccount.objects.select_for_update().only("seq", "vendor").get(pk=account_pk)
-        previous = cached_state(acc)
+        acc = _take_next_seq(account_pk)
+        previous, ids = cached_state(acc, seq=acc.seq - 1)
         delta = diff_agents(previous, agents, taken_at)
         if not delta:
+            transaction.set_rollback(True)  # gives the seq back
             return 0
         stored = apply(previous, delta)
-        changes = write_delta(acc, delta, taken_at, stored)
-        acc.seq += 1
-        acc.save(update_fields=["seq"])
-        transaction.on_commit(partial(remember_state, acc, stored))
+        changes = write_delta(acc, delta, taken_at, stored, (previous, ids))
+        transaction.on_commit(partial(remember_state, acc, stored, changes.ids or ids))
         _after_commit(acc, on_commit, changes=changes)
     return len(delta)
+
+
+def _take_next_seq(account_pk: int) -> ProviderAccount:
+    """Lock the account and take its next ``seq`` in one statement, ``UPDATE … RETURNING``
+    (PostgreSQL, and SQLite ≥ 3.35, as ``scheduler.claim_due_accounts``): a fed change is
+    a handful of statements, and the lock and the ``seq`` were two of them. The account
+    comes back with only ``seq`` and ``vendor`` loaded: its settings are decrypted on load,
+    and a change needs none of them."""
+    meta = ProviderAccount._meta
+    assert meta.pk is not None
+    table, pk, seq, vendor = (
+        connection.ops.quote_name(name) for name in (meta.db_table, meta.pk.column, "seq", "vendor")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {seq} = {seq} + 1 WHERE {pk} = %s "  # noqa: S608 - quoted names
+            f"RETURNING {seq}, {vendor}",
+            [account_pk],
+        )
+        taken = cursor.fetchone()
+    if taken is None:
+        raise ProviderAccount.DoesNotExist(f"no account {account_pk}")
+    return known_row(ProviderAccount, {"id": account_pk, "seq": taken[0], "vendor": taken[1]})
 
 
 def set_feed_live(account_pk: int, live: bool, *, on_commit: CommitHook) -> bool:

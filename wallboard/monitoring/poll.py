@@ -70,7 +70,7 @@ def _record_snapshot(
 ) -> PollResult:
     with transaction.atomic():
         acc = ProviderAccount.objects.select_for_update().get(pk=account.pk)
-        previous = cached_state(acc)
+        previous, ids = cached_state(acc)
         state = normalise(snapshot, previous)
         delta = diff(previous, state, snapshot.taken_at)
         stale_parts, error = _status(snapshot)
@@ -89,7 +89,8 @@ def _record_snapshot(
         changes: StoredChanges | None = None
         stored = apply(previous, delta) if delta else previous
         if delta:
-            changes = write_delta(acc, delta, snapshot.taken_at, stored)
+            changes = write_delta(acc, delta, snapshot.taken_at, stored, (previous, ids))
+            ids = changes.ids or ids
         if delta or status_changed:
             acc.seq += 1
         acc.stale = False
@@ -104,7 +105,7 @@ def _record_snapshot(
         duration_ms = (time.perf_counter() - started) * 1000
         if status_changed:
             PollLog.objects.create(account=acc, duration_ms=duration_ms, ok=True, error=error)
-        transaction.on_commit(partial(remember_state, acc, stored))
+        transaction.on_commit(partial(remember_state, acc, stored, ids))
         event = Committed(
             account_pk=acc.pk,
             vendor=acc.vendor,

@@ -14,7 +14,7 @@ from providers.model import (
     Queue,
 )
 from wallboard.monitoring import models as m
-from wallboard.monitoring.current import QUEUE_FIELDS
+from wallboard.monitoring.current import QUEUE_FIELDS, RowIds
 from wallboard.monitoring.diff import QueueState, State, WaitingState
 
 
@@ -23,6 +23,10 @@ def _none(value: str) -> str | None:
 
 
 def load_state(account: m.ProviderAccount) -> State:
+    return _load(account)[0]
+
+
+def _load(account: m.ProviderAccount) -> tuple[State, RowIds]:
     state = State()
     queue_ids: dict[int, str] = {}
     for q in m.Queue.objects.filter(account=account):
@@ -86,21 +90,28 @@ def load_state(account: m.ProviderAccount) -> State:
         state.pauses[p.vendor_id] = PauseReason(
             id=p.vendor_id, title=p.title, type=PauseType(p.type), paid=p.paid
         )
-    return state
+    ids = RowIds(
+        queues={vid: pk for pk, vid in queue_ids.items()},
+        agents={vid: pk for pk, vid in agent_ids.items()},
+    )
+    return state, ids
 
 
-_cache: dict[int, tuple[int, State]] = {}
+_cache: dict[int, tuple[int, State, RowIds]] = {}
 
 
-def cached_state(account: m.ProviderAccount) -> State:
-    """The stored state, from memory when this process wrote it last (``seq`` unchanged)."""
+def cached_state(account: m.ProviderAccount, seq: int | None = None) -> tuple[State, RowIds]:
+    """The state stored at ``seq`` (by default the account's) and its rows' pks, from
+    memory when this process wrote them last; read from the database otherwise, which
+    must hold that ``seq`` then."""
+    seq = account.seq if seq is None else seq
     hit = _cache.get(account.pk)
-    if hit is not None and hit[0] == account.seq:
-        return hit[1]
-    state = load_state(account)
-    _cache[account.pk] = (account.seq, state)
-    return state
+    if hit is not None and hit[0] == seq:
+        return hit[1], hit[2]
+    state, ids = _load(account)
+    _cache[account.pk] = (seq, state, ids)
+    return state, ids
 
 
-def remember_state(account: m.ProviderAccount, state: State) -> None:
-    _cache[account.pk] = (account.seq, state)
+def remember_state(account: m.ProviderAccount, state: State, ids: RowIds) -> None:
+    _cache[account.pk] = (account.seq, state, ids)

@@ -1,7 +1,9 @@
-"""One UPDATE for many rows of one model: the generic statement the store writes with."""
+"""One UPDATE for many rows of one model: the generic statement the store writes with; and
+a row known without reading it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -44,6 +46,13 @@ def _preparer(
     return prepared
 
 
+def known_row(model: type[RowT], values: dict[str, Any]) -> RowT:
+    """The saved row that holds ``values`` (attnames, the pk among them), without reading
+    it: the model's other fields are deferred, so reading one still asks the database."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[n] for n in names])
+
+
 def update_rows(model: type[RowT], rows: Sequence[RowT], fields: Sequence[str]) -> None:
     """Save ``fields`` of the saved ``rows`` in one statement per call.
 
@@ -51,9 +60,11 @@ def update_rows(model: type[RowT], rows: Sequence[RowT], fields: Sequence[str]) 
     compiling that tree costs more CPU than the rest of a poll. On PostgreSQL this sends
     ``UPDATE t SET f = v.f, … FROM unnest(%s::<type>[], …) AS v(id, f, …) WHERE t.id = v.id``
     with one array per column: the statement text depends only on the model and fields, so
-    psycopg parses it once, and the parameters stay few however many rows there are. Each
-    value goes through its field's ``get_db_prep_save``; the casts give NULLs a type. Other
-    databases (SQLite in the embedded demo) use ``bulk_update``.
+    psycopg parses it once, and the parameters stay few however many rows there are. One
+    row (a fed agent's change) is a plain ``UPDATE … WHERE id = %s``: psycopg adapts a
+    scalar for a fraction of what an array costs it. Each value goes through its field's
+    ``get_db_prep_save``; the casts give NULLs a type. Other databases (SQLite in the
+    embedded demo) use ``bulk_update``.
     """
     if not rows:
         return
@@ -63,21 +74,42 @@ def update_rows(model: type[RowT], rows: Sequence[RowT], fields: Sequence[str]) 
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(rows, fields)
         return
+    one = len(rows) == 1
+    sql, columns = _update_statement(model, tuple(fields), one=one)
+    preparers = [(_preparer(f, connection), f.attname) for f in columns]
+    if one:
+        [row] = rows
+        arguments = [prepare(getattr(row, attname)) for prepare, attname in preparers]
+    else:
+        arguments = [[prepare(getattr(r, attname)) for r in rows] for prepare, attname in preparers]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+
+
+@functools.cache
+def _update_statement(
+    model: type[models.Model], fields: tuple[str, ...], *, one: bool
+) -> tuple[str, list[models.Field[Any, Any]]]:
+    """``update_rows``'s statement and the columns its parameters are, in order: built once
+    per model, fields and shape (the column types take Django a while to say)."""
+    connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     pk = meta.pk
     assert pk is not None
     by_name = {f.name: f for f in meta.concrete_fields}
     columns = [pk, *(by_name[name] for name in fields)]
     qn = connection.ops.quote_name
+    table, key = qn(meta.db_table), qn(pk.column)
+    # Identifiers come from the model's meta; every value is a parameter.
+    if one:
+        sets = ", ".join(f"{qn(f.column)} = %s::{f.db_type(connection)}" for f in columns[1:])
+        sql = f"UPDATE {table} SET {sets} WHERE {key} = %s"  # noqa: S608
+        return sql, [*columns[1:], pk]
     names = ", ".join(qn(f.column) for f in columns)
     sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns[1:])
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
-    table, key = qn(meta.db_table), qn(pk.column)
-    # Identifiers come from the model's meta; every value is a parameter.
-    sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v ({names}) "  # noqa: S608
-    arguments = []
-    for f in columns:
-        prepare, attname = _preparer(f, connection), f.attname
-        arguments.append([prepare(getattr(row, attname)) for row in rows])
-    with connection.cursor() as cursor:
-        cursor.execute(sql + f"WHERE t.{key} = v.{key}", arguments)
+    sql = (
+        f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v ({names}) "  # noqa: S608
+        f"WHERE t.{key} = v.{key}"
+    )
+    return sql, columns

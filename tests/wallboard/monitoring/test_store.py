@@ -1,5 +1,6 @@
 """Store writes: ``update_rows`` writes exactly the named fields of exactly the given rows,
-and an agent's status change closes its open span and opens the next."""
+an agent's status change closes its open span and opens the next, and the rows a delta
+names are built from the known state and pks instead of read."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from providers.model import Agent as AgentState
 from providers.model import AgentStatus
-from wallboard.monitoring.current import write_delta
-from wallboard.monitoring.diff import Delta
+from providers.model import Queue as QueueReading
+from wallboard.monitoring.current import RowIds, write_delta
+from wallboard.monitoring.diff import Delta, QueueState, State, apply
 from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount, Queue
 from wallboard.monitoring.rows import update_rows
 
@@ -51,6 +53,25 @@ def test_values_of_every_type_and_null_round_trip(account: ProviderAccount) -> N
     assert stored["1"].service_level_pct is None
     assert stored["1"].name == 'Fronta "A", {B} \\ C — Ž'
     assert (stored["2"].name, stored["2"].calls_waiting) == ("Q2", 9)  # not given: untouched
+
+
+def test_one_row_is_a_plain_update_of_the_same_values(account: ProviderAccount) -> None:
+    queue = Queue.objects.create(
+        account=account, vendor_id="1", name="Q", calls_waiting=9, service_level_pct=50.0
+    )
+    queue.calls_waiting, queue.service_level_pct = None, None
+    queue.name, queue.longest_wait_since = 'Fronta "A", {B} \\ C — Ž', SINCE
+
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(
+            Queue, [queue], ["name", "calls_waiting", "longest_wait_since", "service_level_pct"]
+        )
+
+    [query] = queries.captured_queries
+    assert "unnest" not in query["sql"]
+    stored = Queue.objects.get()
+    assert (stored.calls_waiting, stored.service_level_pct) == (None, None)
+    assert (stored.name, stored.longest_wait_since) == ('Fronta "A", {B} \\ C — Ž', SINCE)
 
 
 def test_only_the_named_fields_are_written(account: ProviderAccount) -> None:
@@ -103,3 +124,48 @@ def test_a_status_change_closes_only_the_open_span_as_a_hot_update(
             [AgentStatusSpan._meta.db_table],
         )
         assert cursor.fetchone() == (2, 2)
+
+
+def _sales(calls_waiting: int) -> QueueState:
+    return QueueState(QueueReading(id="q1", name="Sales", calls_waiting=calls_waiting), None)
+
+
+def test_rows_the_known_state_holds_are_written_without_being_read(
+    account: ProviderAccount,
+) -> None:
+    jan = AgentState(id="1", login="jan", name="Jan", status=AgentStatus.IDLE, raw_status="idle")
+    first = Delta(queues={"q1": _sales(0)}, agents={"1": jan})
+    created = write_delta(account, first, SINCE, known=(State(), RowIds()))
+    stored = apply(State(), first)
+    assert created.ids == RowIds(
+        queues={"q1": Queue.objects.get().pk}, agents={"1": Agent.objects.get().pk}
+    )
+    Agent.objects.update(pin="4321")  # an admin's, outside any state
+
+    paused = dataclasses.replace(jan, status=AgentStatus.PAUSED, status_since=SINCE)
+    second = Delta(queues={"q1": _sales(2)}, agents={"1": paused})
+    with CaptureQueriesContext(connection) as captured:
+        changes = write_delta(account, second, SINCE, known=(stored, created.ids))
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if 'monitoring_agent"' in sql or 'monitoring_queue"' in sql]
+    assert changes.ids is created.ids  # nothing created or deleted: the same pks
+    assert (Agent.objects.get().status, Queue.objects.get().calls_waiting) == ("PAUSED", 2)
+    assert changes.queue_changes == {Queue.objects.get().pk: frozenset({"calls_waiting"})}
+    [row] = changes.agents
+    assert (row.pk, row.name, row.pin) == (Agent.objects.get().pk, "Jan", "4321")
+
+
+def test_a_queue_deleted_and_made_again_is_known_by_its_new_row(
+    account: ProviderAccount,
+) -> None:
+    first = Delta(queues={"q1": _sales(0)})
+    ids = write_delta(account, first, SINCE, known=(State(), RowIds())).ids
+    stored = apply(State(), first)
+    gone = Delta(queues={"q1": None})
+    ids = write_delta(account, gone, SINCE, known=(stored, ids)).ids
+    assert ids == RowIds()
+    stored = apply(stored, gone)
+
+    again = Delta(queues={"q1": _sales(1)})
+    ids = write_delta(account, again, SINCE, known=(stored, ids)).ids
+    assert ids == RowIds(queues={"q1": Queue.objects.get().pk})

@@ -29,10 +29,11 @@ from wallboard.wiring.pipeline import after_commit, poll
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-# BEGIN, the account locked, the agent's row read and written, its spans (one statement),
-# seq, COMMIT. The push reads nothing more: who is on a call comes with the stored state,
-# which widgets to render with what the screens watch; an agent's change moves no alert.
-FED_CHANGE = 7
+# BEGIN, the account locked with its next seq taken, the agent's row written (the stored
+# state and the rows' pks say what it holds), its spans (one statement), COMMIT. The push
+# reads nothing more: who is on a call comes with the stored state, which widgets to render
+# with what the screens watch; an agent's change moves no alert.
+FED_CHANGE = 5
 # BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
 QUIET_POLL = 5
 
@@ -57,7 +58,7 @@ def test_a_fed_agent_change_costs_a_fixed_number_of_statements(
     _sim, account = watched
     agent = Agent.objects.filter(account=account).order_by("pk").first()
     assert agent is not None
-    held = cached_state(account).agents[agent.vendor_id]
+    held = cached_state(account)[0].agents[agent.vendor_id]
     counts = []
     for k in range(3):  # the first one prepares what the next ones reuse
         status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
@@ -110,7 +111,7 @@ async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
 
 
 def _held(account: ProviderAccount) -> dict[str, Reading]:
-    return cached_state(ProviderAccount.objects.get(pk=account.pk)).agents
+    return cached_state(ProviderAccount.objects.get(pk=account.pk))[0].agents
 
 
 async def test_a_change_that_touched_no_queue_neither_reads_nor_shows_a_forecast(
