@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -44,6 +45,13 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _url(url: str, query: tuple[tuple[str, str], ...]) -> httpx.URL:
+    """The URL with its query, parsed once: a poll asks for the same few on every round, and
+    httpx parses a string URL three times over while it builds a request (≈ 0.1 ms)."""
+    return httpx.URL(url, params=query)
+
+
 def request(
     client: httpx.Client,
     method: str,
@@ -59,7 +67,8 @@ def request(
     Messages name the path only: query strings and bodies may carry credentials.
     """
     try:
-        with client.stream(method, url, params=params, data=data, headers=headers) as response:
+        target = _url(url, tuple(params.items()) if params else ())
+        with client.stream(method, target, data=data, headers=headers) as response:
             if response.status_code in (401, 403):
                 raise ProviderAuthError(code=str(response.status_code))
             if response.status_code == 429:

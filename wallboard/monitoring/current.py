@@ -17,7 +17,7 @@ from providers.model import Agent
 from wallboard.monitoring import models as m
 from wallboard.monitoring.diff import Delta, QueueState, State
 from wallboard.monitoring.history import SAMPLED_FIELDS, write_samples, write_spans
-from wallboard.monitoring.rows import known_row, update_rows
+from wallboard.monitoring.rows import delete_rows, insert_rows, known_row, update_rows
 
 QUEUE_FIELDS = [
     "number",
@@ -283,42 +283,50 @@ def write_delta(
         q_rows = rows.load_queues(delta.waiting)
         touched = [q_rows[qid] for qid in delta.waiting if qid in q_rows]
         out.waiting_queue_pks = {q.pk for q in touched}
-        m.WaitingCall.objects.filter(queue__in=touched).delete()
-        m.WaitingCall.objects.bulk_create(
-            m.WaitingCall(
-                queue=q_rows[qid],
-                position=w.position,
-                caller=w.caller,
-                caller_name=w.caller_name or "",
-                waiting_since=w.waiting_since,
-                call_id=w.call_id or "",
-            )
-            for qid, calls in delta.waiting.items()
-            if qid in q_rows
-            for w in calls
+        delete_rows(m.WaitingCall, "queue", [q.pk for q in touched])
+        insert_rows(
+            m.WaitingCall,
+            [
+                m.WaitingCall(
+                    queue=q_rows[qid],
+                    position=w.position,
+                    caller=w.caller,
+                    caller_name=w.caller_name or "",
+                    waiting_since=w.waiting_since,
+                    call_id=w.call_id or "",
+                )
+                for qid, calls in delta.waiting.items()
+                if qid in q_rows
+                for w in calls
+            ],
         )
 
     if delta.active:
         calls = [c for c in delta.active.values() if c is not None]
         q_rows = rows.load_queues(c.queue_id for c in calls)
         a_rows = rows.load_agents(c.agent_id for c in calls)
-        ended = m.ActiveCall.objects.filter(account=account, call_id__in=list(delta.active))
-        out.call_agent_pks = set(ended.exclude(agent=None).values_list("agent_id", flat=True))
+        ended = delete_rows(
+            m.ActiveCall, "call_id", list(delta.active), where=("account", account.pk),
+            returning="agent",
+        )  # fmt: skip
+        out.call_agent_pks = set(ended)
         out.call_agent_pks |= {a_rows[c.agent_id].pk for c in calls if c.agent_id in a_rows}
-        ended.delete()
-        m.ActiveCall.objects.bulk_create(
-            m.ActiveCall(
-                account=account,
-                call_id=c.call_id,
-                agent=a_rows.get(c.agent_id) if c.agent_id else None,
-                queue=q_rows.get(c.queue_id) if c.queue_id else None,
-                direction=c.direction.value if c.direction else "",
-                number=c.number,
-                state=c.state.value,
-                since=c.since,
-                channel=c.channel or "",
-            )
-            for c in calls
+        insert_rows(
+            m.ActiveCall,
+            [
+                m.ActiveCall(
+                    account=account,
+                    call_id=c.call_id,
+                    agent=a_rows.get(c.agent_id) if c.agent_id else None,
+                    queue=q_rows.get(c.queue_id) if c.queue_id else None,
+                    direction=c.direction.value if c.direction else "",
+                    number=c.number,
+                    state=c.state.value,
+                    since=c.since,
+                    channel=c.channel or "",
+                )
+                for c in calls
+            ],
         )
 
     if delta.pauses:

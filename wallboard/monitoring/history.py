@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import OuterRef, Subquery
 
 from wallboard.monitoring import models as m
-from wallboard.monitoring.rows import update_rows
+from wallboard.monitoring.rows import insert_rows, update_rows
 
 SAMPLED_FIELDS = (
     "calls_waiting",
@@ -85,8 +85,7 @@ def write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
                 setattr(newest, name, value)
             overwritten.append(newest)
     update_rows(m.QueueSample, overwritten, SAMPLE_VALUES)
-    if created:
-        m.QueueSample.objects.bulk_create(created)
+    insert_rows(m.QueueSample, created)
 
 
 # Close each agent's open span (its newest one, if open) and open the next at the same

@@ -1,6 +1,7 @@
 """Store writes: ``update_rows`` writes exactly the named fields of exactly the given rows,
-an agent's status change closes its open span and opens the next, and the rows a delta
-names are built from the known state and pks instead of read."""
+``insert_rows`` and ``delete_rows`` are one statement each, an agent's status change closes
+its open span and opens the next, and the rows a delta names are built from the known state
+and pks instead of read."""
 
 from __future__ import annotations
 
@@ -16,8 +17,15 @@ from providers.model import AgentStatus
 from providers.model import Queue as QueueReading
 from wallboard.monitoring.current import RowIds, write_delta
 from wallboard.monitoring.diff import Delta, QueueState, State, apply
-from wallboard.monitoring.models import Agent, AgentStatusSpan, ProviderAccount, Queue
-from wallboard.monitoring.rows import update_rows
+from wallboard.monitoring.models import (
+    ActiveCall,
+    Agent,
+    AgentStatusSpan,
+    ProviderAccount,
+    Queue,
+    WaitingCall,
+)
+from wallboard.monitoring.rows import delete_rows, insert_rows, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +98,43 @@ def test_no_rows_sends_nothing(account: ProviderAccount) -> None:
     with CaptureQueriesContext(connection) as queries:
         update_rows(Agent, [], ["status"])
     assert queries.captured_queries == []
+
+
+def test_inserted_rows_hold_every_value_and_null(account: ProviderAccount) -> None:
+    queue = Queue.objects.create(account=account, vendor_id="1", name="Q")
+    rows = [
+        WaitingCall(queue=queue, position=1, caller="+420 601", caller_name="Jan"),
+        WaitingCall(queue=queue, position=2, caller="", waiting_since=None, call_id="c-2"),
+    ]
+    rows[0].waiting_since = SINCE
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(WaitingCall, rows)
+    assert len(queries.captured_queries) == 1
+    stored = WaitingCall.objects.order_by("position").values_list(
+        "queue_id", "position", "caller", "caller_name", "waiting_since", "call_id"
+    )
+    assert list(stored) == [
+        (queue.pk, 1, "+420 601", "Jan", SINCE, ""),
+        (queue.pk, 2, "", "", None, "c-2"),
+    ]
+
+
+def test_deleted_rows_are_only_those_matched_and_say_what_they_held(
+    account: ProviderAccount,
+) -> None:
+    other = ProviderAccount.objects.create(name="Other", vendor="daktela", base_url="http://y")
+    agent = Agent.objects.create(account=account, vendor_id="1", name="Jan")
+    for owner, call_id, on in [(account, "a", agent), (account, "b", None), (account, "c", None),
+                               (other, "a", None)]:  # fmt: skip
+        ActiveCall.objects.create(account=owner, call_id=call_id, agent=on, state="BUSY")
+    with CaptureQueriesContext(connection) as queries:
+        gone = delete_rows(
+            ActiveCall, "call_id", ["a", "b"], where=("account", account.pk), returning="agent"
+        )
+    assert len(queries.captured_queries) == 1
+    assert gone == [agent.pk]  # the call on no agent is deleted, and says nothing
+    left = ActiveCall.objects.order_by("account_id", "call_id").values_list("account_id", "call_id")
+    assert list(left) == [(account.pk, "c"), (other.pk, "a")]
 
 
 def _spans() -> list[tuple[str, str, datetime, datetime | None]]:
