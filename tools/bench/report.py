@@ -3,9 +3,11 @@ targets each checked against them, the machine, and a plain-text table."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import time
 from typing import Any
 
 from django.db import connection
@@ -36,6 +38,23 @@ REQUIRED_KEYS = (
     "accounts_max_at_2300ms",
     "accounts_cpu_ms_per_poll_50_agents",
 )
+
+
+def python_gauge_ms() -> float:
+    """The CPU milliseconds this machine takes right now for a fixed piece of pure Python
+    (the best of three): the same commit's figures moved by 2x within minutes here, and
+    this says how fast the machine ran when a run was taken, beside its load average."""
+    payload = {"agents": [{"id": str(k), "status": "IDLE", "since": k * 1.5} for k in range(200)]}
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for k in range(1_000_000):
+            total += k % 7
+        for _ in range(60):
+            json.loads(json.dumps(payload))
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
 
 
 def machine() -> dict[str, Any]:
@@ -228,6 +247,8 @@ def build(results: dict[str, Any]) -> dict[str, Any]:
             **machine(),
             "load_avg_start": results.get("load_avg_start"),
             "load_avg_end": results.get("load_avg_end"),
+            "python_gauge_ms_start": results.get("python_gauge_ms_start"),
+            "python_gauge_ms_end": results.get("python_gauge_ms_end"),
         },
         "profile": results.get("profile"),
         "run_s": results.get("run_s"),
@@ -236,14 +257,21 @@ def build(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def table(rep: dict[str, Any]) -> str:
-    """The report as aligned text: the figures, then the targets."""
-    lines = [
+def heading(rep: dict[str, Any]) -> list[str]:
+    """What ran, on what, and how busy and fast the machine was."""
+    return [
         f"wallboard bench ({rep['profile']}, {rep['run_s']} s) on {rep['machine']['cpu']}, "
         f"{rep['machine']['cores']} cores, PostgreSQL {rep['machine']['postgresql']}",
         f"load average at start {rep['machine']['load_avg_start']}, "
         f"at end {rep['machine']['load_avg_end']} (other work on the machine skews figures)",
+        f"Python gauge {rep['machine']['python_gauge_ms_start']} ms at start, "
+        f"{rep['machine']['python_gauge_ms_end']} ms at end (the machine's speed: lower is faster)",
     ]
+
+
+def table(rep: dict[str, Any]) -> str:
+    """The report as aligned text: the figures, then the targets."""
+    lines = heading(rep)
     lines.append("")
     lines.append(
         f"{'pipeline per poll':28} {'ours CPU':>10} {'ours wall':>10} "

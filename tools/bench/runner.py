@@ -147,8 +147,9 @@ def run(
         "server": server,
         "pipeline": {},
         "errors": {},
-        # Other work on the machine skews every figure: say how busy it was.
+        # Other work on the machine skews every figure: say how busy and how fast it was.
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        "python_gauge_ms_start": report.python_gauge_ms(),
     }
 
     def phase(name: str, measure: Callable[[], None]) -> None:
@@ -235,6 +236,7 @@ def run_accounts(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
         "profile": f"{profile.name}, accounts only",
         "errors": {},
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        "python_gauge_ms_start": report.python_gauge_ms(),
     }
 
     def phase(name: str, measure: Callable[[], None]) -> None:
@@ -247,6 +249,7 @@ def run_accounts(profile: Profile, say: Say = lambda _: None) -> dict[str, Any]:
 
 def _finish(results: dict[str, Any], started: float, say: Say) -> dict[str, Any]:
     results["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["python_gauge_ms_end"] = report.python_gauge_ms()
     results["run_s"] = round(time.monotonic() - started, 1)
     say(f"[{results['run_s']:6.1f} s] done")
     return report.build(results)

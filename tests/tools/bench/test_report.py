@@ -103,3 +103,11 @@ def test_a_figure_not_measured_is_none_not_a_failure() -> None:
     assert figures["fanout_p99_ms_500_clients"] is None
     assert all(t["met"] is None for t in report.targets(figures))
     json.dumps(figures)
+
+
+def test_the_heading_says_how_fast_the_machine_ran() -> None:
+    machine = {"cpu": "AMD EPYC", "cores": 2, "postgresql": "15.19", "load_avg_start": [0.3]}
+    machine |= {"load_avg_end": [2.1], "python_gauge_ms_start": 61.5, "python_gauge_ms_end": 130.2}
+    lines = report.heading({"profile": "full", "run_s": 433.0, "machine": machine})
+
+    assert "Python gauge 61.5 ms at start, 130.2 ms at end" in lines[-1]
