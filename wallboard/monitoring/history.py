@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import OuterRef, Subquery
 
 from wallboard.monitoring import models as m
-from wallboard.monitoring.rows import insert_rows, update_rows
+from wallboard.monitoring.rows import insert_rows, known_row, update_rows
 
 SAMPLED_FIELDS = (
     "calls_waiting",
@@ -63,13 +63,8 @@ def write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
     numbers move on every poll still adds one row per spacing, not one per poll.
     """
     spacing = timedelta(seconds=settings.QUEUE_SAMPLE_MIN_SPACING_S)
-    recent: dict[int, m.QueueSample] = {}
     existing = [row.pk for row in queues if row.pk is not None]
-    if spacing and existing:
-        for sample in m.QueueSample.objects.filter(
-            queue_id__in=existing, taken_at__gt=taken_at - spacing, taken_at__lte=taken_at
-        ).order_by("queue_id", "taken_at"):
-            recent[sample.queue_id] = sample  # the newest one per queue wins
+    recent = _newest_samples(existing, taken_at - spacing, taken_at) if spacing and existing else {}
     overwritten: list[m.QueueSample] = []
     created: list[m.QueueSample] = []
     for row in queues:
@@ -86,6 +81,36 @@ def write_samples(queues: list[m.Queue], taken_at: datetime) -> None:
             overwritten.append(newest)
     update_rows(m.QueueSample, overwritten, SAMPLE_VALUES)
     insert_rows(m.QueueSample, created)
+
+
+def _newest_samples(
+    queue_pks: list[int], after: datetime, until: datetime
+) -> dict[int, m.QueueSample]:
+    """Each queue's newest sample taken in (``after``, ``until``], by queue pk. On
+    PostgreSQL one prepared statement (``_NEWEST_SAMPLES``) whose rows are built with only
+    what overwriting needs (a poll asks this for every queue whose figures moved)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        samples = connection.ops.quote_name(m.QueueSample._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(_NEWEST_SAMPLES.format(samples=samples), [queue_pks, after, until])
+            return {
+                queue_pk: known_row(m.QueueSample, {"id": pk, "queue_id": queue_pk, "taken_at": at})
+                for pk, queue_pk, at in cursor.fetchall()
+            }
+    recent: dict[int, m.QueueSample] = {}
+    for sample in m.QueueSample.objects.filter(
+        queue_id__in=queue_pks, taken_at__gt=after, taken_at__lte=until
+    ).order_by("queue_id", "taken_at", "pk"):
+        recent[sample.queue_id] = sample  # the newest one per queue wins
+    return recent
+
+
+_NEWEST_SAMPLES = """
+SELECT DISTINCT ON (queue_id) id, queue_id, taken_at FROM {samples}
+WHERE queue_id = ANY(%s::bigint[]) AND taken_at > %s AND taken_at <= %s
+ORDER BY queue_id, taken_at DESC, id DESC
+"""
 
 
 # Close each agent's open span (its newest one, if open) and open the next at the same
