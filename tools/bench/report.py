@@ -341,7 +341,8 @@ def table(rep: dict[str, Any]) -> str:
     cost = rep["details"].get("feed_cost", {})
     lines.append(
         f"CPU per fed agent change       {cost.get('cpu_ms_per_change')} ms alone, "
-        f"{cost.get('cpu_ms_per_change_in_batches_of_10')} ms in batches of 10"
+        f"{cost.get('cpu_ms_per_change_in_batches_of_10')} ms in batches of 10, "
+        f"{cost.get('cpu_ms_per_change_after_a_poll_elsewhere')} ms after a poll elsewhere"
     )
     for n, row in rep["details"].get("requests", {}).items():
         lines.append(f"provider requests/min          {row['per_min']} with {n} viewer(s)")

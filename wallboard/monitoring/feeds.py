@@ -45,7 +45,7 @@ from wallboard.monitoring.diff import apply, diff_agents
 from wallboard.monitoring.hooks import CommitHook, Committed
 from wallboard.monitoring.models import Agent as AgentRow
 from wallboard.monitoring.models import ProviderAccount
-from wallboard.monitoring.read_model import cached_state, remember_state
+from wallboard.monitoring.read_model import held_agents, remember_state, remembered_state
 from wallboard.monitoring.rows import known_row
 
 log = logging.getLogger("wallboard.feed")
@@ -72,16 +72,21 @@ def apply_agent_changes(
     """Store what ``agents`` (a feed's readings) change, in one transaction; the number of
     agents that changed (0: nothing written, no ``seq``, no hook)."""
     taken_at = taken_at or timezone.now()
+    readings = list(agents)
     with transaction.atomic():
         acc = _take_next_seq(account_pk)
-        previous, ids = cached_state(acc, seq=acc.seq - 1)
-        delta = diff_agents(previous, agents, taken_at)
+        known = remembered_state(acc, seq=acc.seq - 1)
+        # After a poll in another process (every one that changed anything moves the seq),
+        # only the named agents are read; who is on a call is then left to the screens.
+        previous, ids = known or held_agents(acc, [r.id for r in readings])
+        delta = diff_agents(previous, readings, taken_at)
         if not delta:
             transaction.set_rollback(True)  # gives the seq back
             return 0
-        stored = apply(previous, delta)
+        stored = apply(previous, delta) if known else None
         changes = write_delta(acc, delta, taken_at, stored, (previous, ids))
-        transaction.on_commit(partial(remember_state, acc, stored, changes.ids or ids))
+        if stored is not None:
+            transaction.on_commit(partial(remember_state, acc, stored, changes.ids or ids))
         _after_commit(acc, on_commit, changes=changes)
     return len(delta)
 

@@ -3,6 +3,10 @@ per-process cache of it: the process that wrote a state last need not read it ba
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from django.db.models import QuerySet
+
 from providers.model import (
     ActiveCall,
     Agent,
@@ -14,12 +18,31 @@ from providers.model import (
     Queue,
 )
 from wallboard.monitoring import models as m
-from wallboard.monitoring.current import QUEUE_FIELDS, RowIds
+from wallboard.monitoring.current import AGENT_FIELDS, QUEUE_FIELDS, RowIds
 from wallboard.monitoring.diff import QueueState, State, WaitingState
 
 
 def _none(value: str) -> str | None:
     return value or None
+
+
+def _agent_rows(account: m.ProviderAccount) -> QuerySet[m.Agent]:
+    # Not the admin's number and PIN: the state has neither, and the PIN is decrypted on load.
+    return m.Agent.objects.filter(account=account).only("vendor_id", *AGENT_FIELDS)
+
+
+def _reading(a: m.Agent) -> Agent:
+    return Agent(
+        id=a.vendor_id,
+        login=a.login,
+        name=a.name,
+        status=AgentStatus(a.status),
+        raw_status=a.raw_status,
+        extension=_none(a.extension),
+        status_since=a.status_since,
+        pause_reason_id=_none(a.pause_reason_id),
+        pause_reason=_none(a.pause_reason),
+    )
 
 
 def load_state(account: m.ProviderAccount) -> State:
@@ -41,19 +64,9 @@ def _load(account: m.ProviderAccount) -> tuple[State, RowIds]:
             longest_wait_since=q.longest_wait_since,
         )
     agent_ids: dict[int, str] = {}
-    for a in m.Agent.objects.filter(account=account):
+    for a in _agent_rows(account):
         agent_ids[a.pk] = a.vendor_id
-        state.agents[a.vendor_id] = Agent(
-            id=a.vendor_id,
-            login=a.login,
-            name=a.name,
-            status=AgentStatus(a.status),
-            raw_status=a.raw_status,
-            extension=_none(a.extension),
-            status_since=a.status_since,
-            pause_reason_id=_none(a.pause_reason_id),
-            pause_reason=_none(a.pause_reason),
-        )
+        state.agents[a.vendor_id] = _reading(a)
     for ms in m.Membership.objects.filter(agent__account=account):
         key = (agent_ids[ms.agent_id], queue_ids[ms.queue_id])
         state.memberships[key] = Membership(
@@ -100,16 +113,37 @@ def _load(account: m.ProviderAccount) -> tuple[State, RowIds]:
 _cache: dict[int, tuple[int, State, RowIds]] = {}
 
 
+def remembered_state(
+    account: m.ProviderAccount, seq: int | None = None
+) -> tuple[State, RowIds] | None:
+    """The state stored at ``seq`` (by default the account's) and its rows' pks, if this
+    process wrote or read them last; None otherwise."""
+    hit = _cache.get(account.pk)
+    if hit is not None and hit[0] == (account.seq if seq is None else seq):
+        return hit[1], hit[2]
+    return None
+
+
 def cached_state(account: m.ProviderAccount, seq: int | None = None) -> tuple[State, RowIds]:
     """The state stored at ``seq`` (by default the account's) and its rows' pks, from
     memory when this process wrote them last; read from the database otherwise, which
     must hold that ``seq`` then."""
-    seq = account.seq if seq is None else seq
-    hit = _cache.get(account.pk)
-    if hit is not None and hit[0] == seq:
-        return hit[1], hit[2]
+    hit = remembered_state(account, seq)
+    if hit is not None:
+        return hit
     state, ids = _load(account)
-    _cache[account.pk] = (seq, state, ids)
+    _cache[account.pk] = (account.seq if seq is None else seq, state, ids)
+    return state, ids
+
+
+def held_agents(account: m.ProviderAccount, vendor_ids: Collection[str]) -> tuple[State, RowIds]:
+    """The stored state of the named agents alone, and their rows' pks: what a fed change
+    reads when another process wrote last (each poll elsewhere moves the ``seq``, and
+    reading the whole account back for one agent costs more than the change)."""
+    state, ids = State(), RowIds()
+    for a in _agent_rows(account).filter(vendor_id__in=list(vendor_ids)).order_by():
+        state.agents[a.vendor_id] = _reading(a)
+        ids.agents[a.vendor_id] = a.pk
     return state, ids
 
 

@@ -13,6 +13,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from providers.model import Agent as Reading
@@ -34,6 +35,10 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # reads nothing more: who is on a call comes with the stored state, which widgets to render
 # with what the screens watch; an agent's change moves no alert.
 FED_CHANGE = 5
+# After a poll in another process moved the seq: the changed agent's row is read (not the
+# whole account), and the push reads that agent's calls, as the state saying who is on one
+# was not read.
+FED_CHANGE_AFTER_A_POLL_ELSEWHERE = 7
 # BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
 QUIET_POLL = 5
 
@@ -74,6 +79,32 @@ def test_a_fed_agent_change_costs_a_fixed_number_of_statements(
     assert counts[-1] == FED_CHANGE, _statements(captured)
 
 
+def test_a_fed_change_after_a_poll_elsewhere_reads_only_its_agent(
+    watched: tuple[Sim, ProviderAccount],
+) -> None:
+    _sim, account = watched
+    agent = Agent.objects.filter(account=account).order_by("pk").first()
+    assert agent is not None
+    held = cached_state(account)[0].agents[agent.vendor_id]
+    for k in range(2):  # neither change leaves this process holding the stored state
+        ProviderAccount.objects.filter(pk=account.pk).update(seq=F("seq") + 1)
+        status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
+        reading = dataclasses.replace(
+            held, status=status, raw_status=status.value.lower(),
+            status_since=held.status_since + timedelta(minutes=k + 1),  # type: ignore[operator]
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as captured:
+            assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 1
+        assert len(captured.captured_queries) == FED_CHANGE_AFTER_A_POLL_ELSEWHERE, _statements(
+            captured
+        )
+        assert Agent.objects.get(pk=agent.pk).status == status.value
+    # The same reading again: nothing to write, and the seq it took is given back.
+    seq = ProviderAccount.objects.get(pk=account.pk).seq
+    assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 0
+    assert ProviderAccount.objects.get(pk=account.pk).seq == seq
+
+
 def test_a_quiet_poll_costs_a_fixed_number_of_statements(
     watched: tuple[Sim, ProviderAccount],
 ) -> None:
@@ -84,10 +115,12 @@ def test_a_quiet_poll_costs_a_fixed_number_of_statements(
     assert len(captured.captured_queries) == QUIET_POLL, _statements(captured)
 
 
+@pytest.mark.parametrize("after_a_poll_elsewhere", [False, True])
 async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
-    watched: tuple[Sim, ProviderAccount],
+    watched: tuple[Sim, ProviderAccount], after_a_poll_elsewhere: bool
 ) -> None:
-    """The one agent whose calls the push reads: the stored state says they are on one."""
+    """The one agent whose calls the push reads: the stored state says they are on one
+    (or, after a poll elsewhere, was not read and cannot say)."""
     sim, account = watched
     queue = await database_sync_to_async(lambda: Queue.objects.filter(account=account).first())()
     assert queue is not None
@@ -98,6 +131,8 @@ async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
         lambda: ActiveCall.objects.select_related("agent").exclude(agent=None).get()
     )()
     held = (await database_sync_to_async(_held)(account))[call.agent.vendor_id]
+    if after_a_poll_elsewhere:
+        await ProviderAccount.objects.filter(pk=account.pk).aupdate(seq=F("seq") + 1)
     async with Watcher(account) as watcher:
         renamed = dataclasses.replace(held, name="Renamed On Call")
         stored = await database_sync_to_async(apply_agent_changes)(
