@@ -57,24 +57,31 @@ def _statements(captured: CaptureQueriesContext) -> str:
     return "\n".join(q["sql"][:90] for q in captured.captured_queries)
 
 
+def _first_agent(account: ProviderAccount) -> tuple[Agent, Reading]:
+    agent = Agent.objects.filter(account=account).order_by("pk").first()
+    assert agent is not None
+    return agent, cached_state(account)[0].agents[agent.vendor_id]
+
+
+def _reading(held: Reading, k: int) -> Reading:
+    """The k-th change of ``held``: paused and ready in turn, each a minute later."""
+    status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
+    assert held.status_since is not None
+    return dataclasses.replace(
+        held, status=status, raw_status=status.value.lower(),
+        status_since=held.status_since + timedelta(minutes=k + 1),
+    )  # fmt: skip
+
+
 def test_a_fed_agent_change_costs_a_fixed_number_of_statements(
     watched: tuple[Sim, ProviderAccount],
 ) -> None:
     _sim, account = watched
-    agent = Agent.objects.filter(account=account).order_by("pk").first()
-    assert agent is not None
-    held = cached_state(account)[0].agents[agent.vendor_id]
+    _agent, held = _first_agent(account)
     counts = []
     for k in range(3):  # the first one prepares what the next ones reuse
-        status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
-        reading: Reading = dataclasses.replace(
-            held,
-            status=status,
-            raw_status=status.value.lower(),
-            status_since=(held.status_since or account.last_success_at) + timedelta(minutes=k + 1),  # type: ignore[operator]
-        )
         with CaptureQueriesContext(connection) as captured:
-            assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 1
+            assert apply_agent_changes(account.pk, [_reading(held, k)], on_commit=after_commit)
         counts.append(len(captured.captured_queries))
     assert counts[-1] == FED_CHANGE, _statements(captured)
 
@@ -83,22 +90,16 @@ def test_a_fed_change_after_a_poll_elsewhere_reads_only_its_agent(
     watched: tuple[Sim, ProviderAccount],
 ) -> None:
     _sim, account = watched
-    agent = Agent.objects.filter(account=account).order_by("pk").first()
-    assert agent is not None
-    held = cached_state(account)[0].agents[agent.vendor_id]
+    agent, held = _first_agent(account)
     for k in range(2):  # neither change leaves this process holding the stored state
         ProviderAccount.objects.filter(pk=account.pk).update(seq=F("seq") + 1)
-        status = AgentStatus.PAUSED if k % 2 == 0 else AgentStatus.IDLE
-        reading = dataclasses.replace(
-            held, status=status, raw_status=status.value.lower(),
-            status_since=held.status_since + timedelta(minutes=k + 1),  # type: ignore[operator]
-        )  # fmt: skip
+        reading = _reading(held, k)
         with CaptureQueriesContext(connection) as captured:
             assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 1
         assert len(captured.captured_queries) == FED_CHANGE_AFTER_A_POLL_ELSEWHERE, _statements(
             captured
         )
-        assert Agent.objects.get(pk=agent.pk).status == status.value
+        assert Agent.objects.get(pk=agent.pk).status == reading.status.value
     # The same reading again: nothing to write, and the seq it took is given back.
     seq = ProviderAccount.objects.get(pk=account.pk).seq
     assert apply_agent_changes(account.pk, [reading], on_commit=after_commit) == 0
