@@ -76,9 +76,12 @@ def apply_agent_changes(
     with transaction.atomic():
         acc = _take_next_seq(account_pk)
         known = remembered_state(acc, seq=acc.seq - 1)
-        # After a poll in another process (every one that changed anything moves the seq),
-        # only the named agents are read; who is on a call is then left to the screens.
-        previous, ids = known or held_agents(acc, [r.id for r in readings])
+        if known is not None:
+            (previous, ids), on_call = known, None
+        else:
+            # After a poll in another process (every one that changed anything moves the
+            # seq), only the named agents are read.
+            previous, ids, on_call = held_agents(acc, [r.id for r in readings])
         delta = diff_agents(previous, readings, taken_at)
         if not delta:
             transaction.set_rollback(True)  # gives the seq back
@@ -87,6 +90,8 @@ def apply_agent_changes(
         changes = write_delta(acc, delta, taken_at, stored, (previous, ids))
         if stored is not None:
             transaction.on_commit(partial(remember_state, acc, stored, changes.ids or ids))
+        else:
+            changes.on_call = on_call
         _after_commit(acc, on_commit, changes=changes)
     return len(delta)
 

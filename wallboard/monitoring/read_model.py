@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from providers.model import (
     ActiveCall,
@@ -136,15 +136,22 @@ def cached_state(account: m.ProviderAccount, seq: int | None = None) -> tuple[St
     return state, ids
 
 
-def held_agents(account: m.ProviderAccount, vendor_ids: Collection[str]) -> tuple[State, RowIds]:
-    """The stored state of the named agents alone, and their rows' pks: what a fed change
-    reads when another process wrote last (each poll elsewhere moves the ``seq``, and
-    reading the whole account back for one agent costs more than the change)."""
-    state, ids = State(), RowIds()
-    for a in _agent_rows(account).filter(vendor_id__in=list(vendor_ids)).order_by():
+def held_agents(
+    account: m.ProviderAccount, vendor_ids: Collection[str]
+) -> tuple[State, RowIds, frozenset[str]]:
+    """The stored state of the named agents alone, their rows' pks, and which of them are
+    on a call, from one query: what a fed change reads when another process wrote last
+    (each poll elsewhere moves the ``seq``, and reading the whole account back for one
+    agent costs more than the change)."""
+    state, ids, on_call = State(), RowIds(), set()
+    calls = m.ActiveCall.objects.filter(agent=OuterRef("pk"))
+    rows = _agent_rows(account).filter(vendor_id__in=list(vendor_ids)).order_by()
+    for a in rows.annotate(on_call=Exists(calls)):
         state.agents[a.vendor_id] = _reading(a)
         ids.agents[a.vendor_id] = a.pk
-    return state, ids
+        if a.on_call:
+            on_call.add(a.vendor_id)
+    return state, ids, frozenset(on_call)
 
 
 def remember_state(account: m.ProviderAccount, state: State, ids: RowIds) -> None:

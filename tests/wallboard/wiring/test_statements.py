@@ -36,9 +36,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # with what the screens watch; an agent's change moves no alert.
 FED_CHANGE = 5
 # After a poll in another process moved the seq: the changed agent's row is read (not the
-# whole account), and the push reads that agent's calls, as the state saying who is on one
-# was not read.
-FED_CHANGE_AFTER_A_POLL_ELSEWHERE = 7
+# whole account), with whether they are on a call, in one statement.
+FED_CHANGE_AFTER_A_POLL_ELSEWHERE = 6
 # BEGIN, the account locked and saved, COMMIT; the alerts read the boards.
 QUIET_POLL = 5
 
@@ -121,7 +120,7 @@ async def test_a_fed_change_of_an_agent_on_a_call_shows_the_call(
     watched: tuple[Sim, ProviderAccount], after_a_poll_elsewhere: bool
 ) -> None:
     """The one agent whose calls the push reads: the stored state says they are on one
-    (or, after a poll elsewhere, was not read and cannot say)."""
+    (after a poll elsewhere, the read of the changed agent does)."""
     sim, account = watched
     queue = await database_sync_to_async(lambda: Queue.objects.filter(account=account).first())()
     assert queue is not None
