@@ -1,7 +1,8 @@
 """schemathesis against the live app: a real uvicorn on the test database, a simulator's
 call center with history and an audit log, a token for an admin and one for a supervisor
-scoped to one queue. Every operation, positive and negative cases: no 5xx, and every
-status, content type and body as the OpenAPI document says.
+scoped to one queue. Every operation, positive and negative cases (the supervisor's:
+positive, see ``MODES``): no 5xx, and every status, content type and body as the OpenAPI
+document says.
 
 Real ids come from dictionaries most of the time (so the 200 answers are exercised, not
 only 404s), generated ones otherwise.
@@ -9,6 +10,7 @@ only 404s), generated ones otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -37,6 +39,11 @@ CHECKS = [
     "content_type_conformance",
 ]
 EXAMPLES_PER_OPERATION = 25
+# Each role's cases. Negative cases break the schema, so django-ninja refuses them with a 400
+# once the token is accepted and before any view asks the caller's scope: the scoped
+# supervisor's would repeat the admin's requests and answers (about 500 of them). Its
+# positive cases reach the views, where its scope decides between 200 and 404.
+MODES = {"admin": "all", "scoped": "positive"}
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
@@ -92,14 +99,12 @@ def live(center: CallCenter) -> Any:
     servers.stop_all()
 
 
-@pytest.mark.parametrize("role", ["admin", "scoped"])
-def test_every_operation_answers_as_its_openapi_document_says(
-    center: CallCenter, live: str, role: str, tmp_path: Path
-) -> None:
-    config = tmp_path / "schemathesis.toml"
+def _schemathesis(center: CallCenter, live: str, role: str, folder: Path) -> list[str]:
+    """The command line of one role's run, its configuration and report in ``folder``."""
+    folder.mkdir()
+    config = folder / "schemathesis.toml"
     config.write_text(_config(center, role))
-    report = tmp_path / "report.xml"
-    argv = [
+    return [
         str(SCHEMATHESIS),
         "--config-file",
         str(config),
@@ -110,7 +115,7 @@ def test_every_operation_answers_as_its_openapi_document_says(
         "--phases",
         "examples,coverage,fuzzing",
         "--mode",
-        "all",
+        MODES[role],
         "--max-examples",
         str(EXAMPLES_PER_OPERATION),
         "--seed",
@@ -122,15 +127,29 @@ def test_every_operation_answers_as_its_openapi_document_says(
         "--report",
         "junit",
         "--report-junit-path",
-        str(report),
+        str(folder / "report.xml"),
         "--warnings",
         "off",
         "--no-color",
     ]
-    run = subprocess.run(
-        argv, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False
-    )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    tested = report.read_text()
-    for path in api.get_openapi_schema()["paths"]:
-        assert f"GET {path}" in tested, f"schemathesis did not test GET {path}"
+
+
+def test_every_operation_answers_as_its_openapi_document_says(
+    center: CallCenter, live: str, tmp_path: Path
+) -> None:
+    # Both roles at once, against the one server their call center was set up for.
+    runs = {}
+    with contextlib.ExitStack() as stack:
+        for role in MODES:
+            output = stack.enter_context((tmp_path / f"{role}.log").open("w"))
+            folder = tmp_path / role
+            argv = _schemathesis(center, live, role, folder)
+            runs[role] = subprocess.Popen(argv, cwd=folder, stdout=output, stderr=subprocess.STDOUT)
+            stack.callback(runs[role].kill)  # if the other one failed to start or ran over
+        for run in runs.values():
+            run.wait(timeout=240)
+    for role, run in runs.items():
+        assert run.returncode == 0, f"{role}:\n{(tmp_path / f'{role}.log').read_text()[-8000:]}"
+        tested = (tmp_path / role / "report.xml").read_text()
+        for path in api.get_openapi_schema()["paths"]:
+            assert f"GET {path}" in tested, f"schemathesis did not test GET {path} as {role}"
