@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import TypeVar
 
 from providers.model import (
@@ -143,6 +145,9 @@ def _agent(a: Agent, old: Agent | None, taken_at: datetime) -> Agent:
     return a
 
 
+_MEMBERSHIP_KEY = attrgetter("agent_id", "queue_id")
+
+
 def normalise(snapshot: Snapshot, previous: State) -> State:
     """The comparable state of ``snapshot``; failed parts keep the previous values."""
     taken_at = snapshot.taken_at
@@ -163,10 +168,13 @@ def normalise(snapshot: Snapshot, previous: State) -> State:
         state.agents = dict(previous.agents)
         state.memberships = dict(previous.memberships)
     else:
+        held = previous.agents
         for a in snapshot.agents:
-            state.agents[a.id] = _agent(a, previous.agents.get(a.id), taken_at)
-        for m in snapshot.memberships:
-            state.memberships[(m.agent_id, m.queue_id)] = m
+            old = held.get(a.id)
+            # The very agent we hold (the adapter reused an unchanged record) is comparable.
+            state.agents[a.id] = a if a is old else _agent(a, old, taken_at)
+        memberships = snapshot.memberships
+        state.memberships = dict(zip(map(_MEMBERSHIP_KEY, memberships), memberships, strict=True))
 
     if Endpoint.CALLS in failed:
         state.waiting = dict(previous.waiting)
@@ -198,11 +206,11 @@ def normalise(snapshot: Snapshot, previous: State) -> State:
 
 def _diff_map(old: dict[K, V], new: dict[K, V]) -> dict[K, V | None]:
     changed: dict[K, V | None] = {}
-    for key, value in new.items():
-        before = old.get(key)
-        # Almost every item is unchanged (often the very object of the previous poll, which
-        # the adapter reused), so the cheap tests come first: ``_same`` costs a call.
-        if before is None or (before is not value and before != value and not _same(before, value)):
+    # Almost every item is unchanged, most often the very object of the previous poll
+    # (which the adapter reused): those are passed over in C, before any Python runs.
+    for key in compress(new, map(is_not, map(old.get, new), new.values())):
+        value, before = new[key], old.get(key)
+        if before is None or (before != value and not _same(before, value)):
             changed[key] = value
     for key in old.keys() - new.keys():
         changed[key] = None

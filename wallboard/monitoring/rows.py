@@ -72,9 +72,9 @@ def update_rows(model: type[RowT], rows: Sequence[RowT], fields: Sequence[str]) 
     row (a fed agent's change) is a plain ``UPDATE … WHERE id = %s``: psycopg adapts a
     scalar for a fraction of what an array costs it. Each value goes through its field's
     ``get_db_prep_save``; the casts give NULLs a type. Other databases (SQLite in the
-    embedded demo) use ``bulk_update``.
+    embedded demo) use ``bulk_update``. No ``fields``, nothing to save.
     """
-    if not rows:
+    if not rows or not fields:
         return
     # The connection itself, not the ``django.db.connection`` proxy: each value's
     # ``get_db_prep_save`` reads it several times.

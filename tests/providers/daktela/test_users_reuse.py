@@ -171,3 +171,17 @@ def test_an_odd_envelope_reads_as_decoding_it_whole_reads_it(tail: str) -> None:
     odd = (body.removesuffix("}}") + tail).encode()
 
     assert _outcome(odd, reuse) == _outcome(odd, None)
+
+
+def test_a_user_listed_twice_is_read_from_the_first_listing_and_the_result_is_sorted() -> None:
+    users = _users(3)
+    users = {"3": users["3"], "1": users["1"], "2": users["2"]}
+    users["again"] = copy.deepcopy(users["1"])
+    users["again"]["agent_title"] = "Listed again"
+
+    state = parse.parse_rt_users_state(_body(users), PRAGUE, PAUSES)
+
+    assert [a.id for a in state.agents] == ["1", "2", "3"]
+    assert state.agents[0].name != "Listed again"
+    keys = [(m.agent_id, m.queue_id) for m in state.memberships]
+    assert keys == sorted(set(keys))

@@ -200,6 +200,32 @@ def test_rows_the_known_state_holds_are_written_without_being_read(
     assert (row.pk, row.name, row.pin) == (Agent.objects.get().pk, "Jan", "4321")
 
 
+def test_a_write_sets_only_the_columns_that_changed(account: ProviderAccount) -> None:
+    jan = AgentState(id="1", login="jan", name="Jan", status=AgentStatus.IDLE, raw_status="idle")
+    first = Delta(queues={"q1": _sales(0)}, agents={"1": jan})
+    created = write_delta(account, first, SINCE, known=(State(), RowIds()))
+    stored = apply(State(), first)
+
+    paused = dataclasses.replace(jan, status=AgentStatus.PAUSED, raw_status="paused")
+    second = Delta(queues={"q1": _sales(2)}, agents={"1": paused})
+    with CaptureQueriesContext(connection) as captured:
+        write_delta(account, second, SINCE, known=(stored, created.ids))
+    updates = {
+        table: sql
+        for q in captured.captured_queries
+        if (sql := q["sql"]).startswith("UPDATE")
+        and (table := sql.split('"')[1]) in ("monitoring_queue", "monitoring_agent")
+    }
+    assert '"calls_waiting"' in updates["monitoring_queue"]
+    assert '"name"' not in updates["monitoring_queue"]
+    assert '"agents_ready"' not in updates["monitoring_queue"]
+    assert '"status"' in updates["monitoring_agent"]
+    assert '"raw_status"' in updates["monitoring_agent"]
+    assert '"login"' not in updates["monitoring_agent"]
+    assert (Agent.objects.get().status, Queue.objects.get().calls_waiting) == ("PAUSED", 2)
+    assert (Agent.objects.get().name, Queue.objects.get().name) == ("Jan", _sales(0).queue.name)
+
+
 def test_a_queue_deleted_and_made_again_is_known_by_its_new_row(
     account: ProviderAccount,
 ) -> None:
