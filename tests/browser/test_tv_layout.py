@@ -45,6 +45,29 @@ CHECK = _js("screen_check.js")
 
 PAGE = _js("page_number.js")
 
+# CHECK on the page on screen now and then on each page as it turns in, into
+# window.__rotation until one rotation is in. A MutationObserver's callback runs as soon as
+# the turn that changed the page indicator is done, before the next turn can start: no page
+# is missed however fast the pages turn, or however slowly this process gets to ask.
+WATCH = f"""() => {{
+  const check = {CHECK}, number = {PAGE};
+  const seen = [check()];
+  const pages = Number(seen[0].page.split(" / ")[1]);
+  let last = seen[0].page;
+  const observer = new MutationObserver(() => {{
+    if (number() === last) return;
+    last = number();
+    seen.push(check());
+    if (seen.length >= pages) observer.disconnect();
+  }});
+  if (pages > 1) {{
+    const indicator = document.getElementById("page-indicator");
+    observer.observe(indicator, {{ childList: true, characterData: true, subtree: true }});
+  }}
+  window.__rotation = seen;
+  return seen[0];
+}}"""
+
 
 @dataclass
 class Centre:
@@ -98,15 +121,12 @@ def open_tv(browser: Any, url: str, centre: Centre, size: tuple[int, int], rotat
 
 def _rotation(page: Any) -> list[dict[str, Any]]:
     """What each page of one rotation shows, from the page on screen now."""
-    first: dict[str, Any] = page.evaluate(CHECK)
-    seen = [first]
+    first: dict[str, Any] = page.evaluate(WATCH)
     pages = int(first["page"].split(" / ")[1])
-    while len(seen) < pages:
-        page.wait_for_function(
-            f"(last) => ({PAGE})() !== last", arg=seen[-1]["page"], timeout=15_000
-        )
-        seen.append(page.evaluate(CHECK))
-    return seen
+    page.wait_for_function(
+        "(pages) => window.__rotation.length >= pages", arg=pages, timeout=15_000 * pages
+    )
+    return list(page.evaluate("() => window.__rotation"))
 
 
 def _check_every_size(
@@ -118,7 +138,7 @@ def _check_every_size(
 ) -> list[str]:
     failures, figures = [], []
     for width, height in sizes:
-        page = open_tv(browser, url, centre, (width, height), rotate_s=1)
+        page = open_tv(browser, url, centre, (width, height), rotate_s=0.2)
         where = f"{name} at {width}x{height}"
         shown: set[str] = set()
         rotation = _rotation(page)

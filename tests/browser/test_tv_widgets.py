@@ -76,7 +76,7 @@ def test_a_board_of_widgets_fits_the_screen(
     size: tuple[int, int],
 ) -> None:
     centre = widget_centre(start_sim)
-    page = open_tv(browser, asgi_server(), centre, size, rotate_s=1)
+    page = open_tv(browser, asgi_server(), centre, size, rotate_s=0.2)
     widgets = {f"{kind}-{a.pk}" for kind in ("callers", "leaders") for a in centre.accounts}
     widgets |= {f"summary-{a.pk}" for a in centre.accounts}
     assert set(page.evaluate(CHECK)["all_widgets"]) == widgets
