@@ -40,6 +40,12 @@ new MutationObserver((_, observer) => {
 }).observe(document, { childList: true, subtree: true });
 """
 
+# The WebSocket messages the page has handled.
+COUNT_MESSAGES = """
+window.__messages = 0;
+document.addEventListener("htmx:wsAfterMessage", () => { window.__messages += 1; });
+"""
+
 # Everything wrong with what the screen shows now, and what it shows.
 CHECK = _js("screen_check.js")
 
@@ -111,11 +117,14 @@ def demo_centre(start_sim: Callable[..., Sim]) -> Centre:
 def open_tv(browser: Any, url: str, centre: Centre, size: tuple[int, int], rotate_s: float) -> Any:
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     context.add_init_script(ROTATE % rotate_s)
+    context.add_init_script(COUNT_MESSAGES)
     page = context.new_page()
     page.goto(f"{url}/tv/{centre.link.token}/")
     page.wait_for_selector("#connection[data-state=open]", timeout=10_000)
     page.wait_for_function("() => document.body.dataset.density", timeout=10_000)
-    page.wait_for_timeout(500)  # the full state sent on connect has been laid out
+    # The full state sent on connect has been laid out: the first message, handled (tv.js
+    # lays out in its handler of the same event, before the next frame polls this).
+    page.wait_for_function("() => window.__messages > 0", timeout=10_000)
     return page
 
 
