@@ -9,12 +9,13 @@ the snapshot whose endpoints failed are carried over from the previous state.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import compress
-from operator import attrgetter, is_not
-from typing import TypeVar
+from operator import attrgetter, is_not, ne
+from typing import Any, TypeVar
 
 from providers.model import (
     ActiveCall,
@@ -108,19 +109,29 @@ def _same(a: object, b: object) -> bool:
     """Equal, treating "since" times within the tolerance as equal."""
     if a == b:
         return True
-    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+    kind: type = type(a)
+    if kind is not type(b) or not dataclasses.is_dataclass(kind):
         return False
-    for f in dataclasses.fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
+    values = _values_of(kind)
+    these, those = values(a), values(b)
+    # Only the fields that differ are looked at (found in C): a queue's poll changes two or
+    # three of its twenty, and a hundred queues are compared each poll.
+    for x, y in compress(zip(these, those, strict=True), map(ne, these, those)):
         if isinstance(x, datetime) or isinstance(y, datetime):
             if not _same_time(x, y):
                 return False
-        elif dataclasses.is_dataclass(x):
-            if not _same(x, y):
-                return False
-        elif x != y:
+        elif not _same(x, y):
             return False
     return True
+
+
+@functools.cache
+def _values_of(cls: type) -> Callable[[object], tuple[Any, ...]]:
+    """A dataclass's field values as one tuple, read in C."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(names) < 2:
+        return lambda item: tuple(getattr(item, name) for name in names)
+    return attrgetter(*names)
 
 
 def _agent(a: Agent, old: Agent | None, taken_at: datetime) -> Agent:
