@@ -5,6 +5,7 @@ reloads into the new shape at once."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from tests.browser.conftest import StartServer
 from tests.browser.test_tv_layout import _js
 from tests.conftest import Sim, make_account, make_user
 from wallboard.dashboards.models import TIMES, Board, TickerMessage, TvLink
+from wallboard.live.views import IDENTIFY_MS
 from wallboard.monitoring.models import ProviderAccount
 from wallboard.wiring.pipeline import embedded_scheduler, poll
 
@@ -34,9 +36,14 @@ def centre(asgi_server: StartServer, daktela_sim: Sim) -> Iterator[tuple[str, Pr
         scheduler.stop()
 
 
-def _signed_in(browser: Any, url: str, path: str, **page_options: Any) -> Any:
-    """A page of the supervisor who edits boards, signed in, at ``path``."""
+def _signed_in(
+    browser: Any, url: str, path: str, *, fake_clock: bool = False, **page_options: Any
+) -> Any:
+    """A page of the supervisor who edits boards, signed in, at ``path`` (with
+    ``fake_clock``, its timers run on time until the test moves them on)."""
     page = browser.new_page(**{"viewport": {"width": 1920, "height": 1080}, **page_options})
+    if fake_clock:
+        page.clock.install()
     page.goto(f"{url}/login/")
     page.fill("input[name=username]", "boss")
     page.fill("input[name=password]", "pw")
@@ -175,6 +182,8 @@ def test_identify_and_reload_reach_only_that_tv(
     tvs = {}
     for link in (door, kitchen):
         tv = browser.new_page(viewport={"width": 1920, "height": 1080})
+        if link == door:
+            tv.clock.install()  # its timers run on time, until the test moves them on
         tv.goto(f"{url}/tv/{link.token}/")
         tv.wait_for_selector("#connection[data-state=open]")
         tv.evaluate("window.notReloaded = true")
@@ -186,6 +195,8 @@ def test_identify_and_reload_reach_only_that_tv(
     page.wait_for_selector("text=That TV shows its label for 10 seconds.")
     tvs["By the door"].wait_for_selector("#identify:has-text('By the door')", state="visible")
     assert not tvs["Kitchen"].locator("#identify").is_visible()
+    # The label's time on screen is the TV's own timer: passed at once, not waited out.
+    tvs["By the door"].clock.fast_forward(IDENTIFY_MS)
     tvs["By the door"].wait_for_selector("#identify", state="hidden", timeout=15_000)
 
     page.click(f".tv-links li[data-link='{kitchen.pk}'] button:has-text('Reload')")
@@ -209,6 +220,7 @@ def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
         browser,
         url,
         f"/boards/{board.pk}/",
+        fake_clock=True,
         viewport={"width": 1366, "height": 768},
         permissions=["clipboard-read", "clipboard-write"],
     )
@@ -227,6 +239,13 @@ def test_the_editor_lists_a_new_tv_as_a_screen_and_revokes_it(
     tv = browser.new_page(viewport={"width": 1366, "height": 768})
     tv.goto(tv_url)
     tv.locator("#connection[data-state=open]").wait_for()
+    # Once the server has the TV's hello, the list's next fetch shows it: that 10 s timer
+    # of the editor's is passed at once, not waited out.
+    deadline = time.monotonic() + 15
+    while not TvLink.objects.filter(pk=link.pk, screen_w__isnull=False).exists():
+        assert time.monotonic() < deadline, "the TV's hello never reached the server"
+        time.sleep(0.05)
+    page.clock.fast_forward(10_000)
     expect(screen.locator(".tv-state")).to_have_text("connected now (1)", timeout=15_000)
     expect(screen.locator(".tv-size")).to_have_text(f"1366{TIMES}768")
     assert re.fullmatch(r"Chrome \d+ on Linux", screen.locator(".tv-browser").inner_text())
