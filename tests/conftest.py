@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from providers.registry import split_settings
-from providers.sim import server as sim_server
 from providers.sim.engine import CallCenter, ManualClock, SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
@@ -27,18 +26,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "services" in item.keywords or "browser" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def simulators_answer_at_once() -> Iterator[None]:
-    """The simulators' HTTP server sends a response's headers and its body in two writes;
-    with Nagle's algorithm on, the body of every kept-alive request then waits for the
-    client's delayed ACK of the headers, 40 ms on Linux: 200 ms of a 210 ms Daktela poll.
-    No vendor's server stalls like that, and no test is about it: the simulators these
-    tests start in their own process send at once (TCP_NODELAY, socketserver's switch)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sim_server._Handler, "disable_nagle_algorithm", True)
-        yield
 
 
 @dataclass
