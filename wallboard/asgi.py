@@ -26,4 +26,5 @@ application = ProtocolTypeRouter(
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage
 # collector's full passes, whose pauses otherwise land on a delta going to every screen.
+# django.setup() froze what it loaded (ADR 034); this adds the routing and the URLconf.
 gc.freeze()
