@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +11,9 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import (
+    DatabaseOperations as PostgresOperations,
+)
 
 from providers.registry import split_settings
 from providers.sim.engine import CallCenter, ManualClock, SimConfig
@@ -26,6 +29,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "services" in item.keywords or "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete() -> Iterator[None]:
+    """A transactional test ends by emptying every table. PostgreSQL's TRUNCATE of the 41
+    tables gives each table and index a new file: 350-450 ms here, where a DELETE from each
+    of these few-row tables takes 7 ms. The same rows go, in one transaction (the foreign
+    keys are deferred to its commit); the sequences run on, as after a TRUNCATE without
+    RESTART IDENTITY."""
+    truncate = PostgresOperations.sql_flush
+
+    def sql_flush(
+        ops: PostgresOperations,
+        style: Any,
+        tables: Sequence[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or allow_cascade:
+            return truncate(
+                ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        # The table names are the schema's own, quoted.
+        return [f"DELETE FROM {ops.quote_name(table)};" for table in tables]  # noqa: S608
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PostgresOperations, "sql_flush", sql_flush)
+        yield
 
 
 @dataclass
