@@ -21,8 +21,9 @@ import httpx
 from django.db import close_old_connections
 from django.urls import reverse
 
-from providers.daktela.adapter import DaktelaProvider
+from providers.base import Provider
 from providers.model import AgentStatus
+from providers.registry import provider_class
 from providers.sim.engine import SimConfig
 from tools.bench.harness import (
     RecordingTransport,
@@ -76,12 +77,15 @@ class Change:
 
 @dataclass
 class Poller:
-    """The scheduler's claim-and-poll loop, noting when each poll's last reply arrived."""
+    """The scheduler's claim-and-poll loop, noting when each poll's last reply arrived.
+    Each account keeps one adapter across its polls, as ``polling_provider`` keeps it for
+    the workers: its connections, its configuration read once a minute, its parse reuse."""
 
     changes: dict[int, Change] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
     polls: int = 0
+    adapters: dict[int, tuple[RecordingTransport, Provider]] = field(default_factory=dict)
 
     def run(self) -> None:
         try:
@@ -90,12 +94,21 @@ class Poller:
                     self._poll(account)
                 self.stop.wait(TICK_S)
         finally:
+            for _, provider in self.adapters.values():
+                provider.close()
             close_old_connections()
 
+    def _adapter(self, account: ProviderAccount) -> tuple[RecordingTransport, Provider]:
+        if account.pk not in self.adapters:
+            transport = RecordingTransport()
+            client = httpx.Client(transport=transport)
+            provider = provider_class(account.vendor)(account.config(), client=client)
+            self.adapters[account.pk] = transport, provider
+        return self.adapters[account.pk]
+
     def _poll(self, account: ProviderAccount) -> None:
-        transport = RecordingTransport()
-        with httpx.Client(transport=transport) as client:
-            poll(account, provider=DaktelaProvider(account.config(), client=client))
+        transport, provider = self._adapter(account)
+        poll(account, provider=provider)
         done_at = time.time()
         self.polls += 1
         with self.lock:
