@@ -246,6 +246,11 @@ class SimulatorServer:
         with self._counts_lock:
             return sum(self.request_counts.values())
 
+    def counts_now(self) -> Counter[str]:
+        """A copy of ``request_counts``, taken while no request is being counted."""
+        with self._counts_lock:
+            return Counter(self.request_counts)
+
     def _count(self, path: str) -> None:
         with self._counts_lock:
             self.request_counts[path] += 1

@@ -192,32 +192,49 @@ async def measure_fanout(
     }
 
 
-def count_requests(bench: Bench, seconds: float) -> dict[str, float]:
-    """Run the real scheduler (claim + poll, as Celery does) and count provider requests."""
-    before = bench.server.total_requests
-    polls_before = _polls(bench)
+def count_requests(bench: Bench, seconds: float) -> dict[str, Any]:
+    """Run the real scheduler (claim + poll, as Celery does) and count provider requests
+    over the polls of about ``seconds``: from one poll's agents request to the one that
+    many polls later, so every window holds the same whole number of polls, wherever the
+    cadence falls (a window of fixed seconds holds one poll more or less)."""
+    polls = max(1, round(seconds / bench.account.poll_interval_s))
     scheduler = embedded_scheduler(tick_s=0.2, workers=2).start()
-    started = time.monotonic()
-    time.sleep(seconds)
-    scheduler.stop()
-    elapsed = time.monotonic() - started
-    close_old_connections()
-    requests = bench.server.total_requests - before
-    polls = _polls(bench) - polls_before
+    try:
+        # The first poll is late (the account has been due since the last phase), so the
+        # next one follows at once (``poll._next_poll``): the cadence starts at the second.
+        first = _next_poll(bench, _next_poll(bench, _polls(bench), seconds + 10), seconds + 10)
+        before, started = bench.server.counts_now(), time.monotonic()
+        _next_poll(bench, first + polls - 1, seconds + 10)
+        by_path = bench.server.counts_now() - before
+        elapsed = time.monotonic() - started
+    finally:
+        scheduler.stop()
+        close_old_connections()
+    requests = by_path.total()
     return {
         "requests": requests,
+        "by_path": dict(sorted(by_path.items())),
         "polls": polls,
         "seconds": round(elapsed, 1),
         "per_min": round(requests * 60 / elapsed, 1),
-        # The window holds a whole number of polls: one poll more or less is the resolution.
-        "resolution_per_min": round(requests / max(polls, 1) * 60 / elapsed, 1),
+        # What one poll more or less would move the rate by.
+        "resolution_per_min": round(requests / polls * 60 / elapsed, 1),
     }
+
+
+def _next_poll(bench: Bench, after: int, timeout_s: float) -> int:
+    """Wait until the simulator has seen a poll past the ``after``-th; their count then."""
+    deadline = time.monotonic() + timeout_s
+    while (seen := _polls(bench)) <= after:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no poll past the {after}th within {timeout_s:.0f} s")
+        time.sleep(0.005)
+    return seen
 
 
 def _polls(bench: Bench) -> int:
     """Each poll reads the agents once (Daktela ``RTUsersState``)."""
-    counts = dict(bench.server.request_counts)
-    return sum(n for path, n in counts.items() if "RTUsersState" in path)
+    return sum(n for path, n in bench.server.counts_now().items() if "RTUsersState" in path)
 
 
 async def run_fanout(

@@ -137,6 +137,7 @@ def flatten(results: dict[str, Any]) -> dict[str, Any]:
             row["requests"] / max(row["polls"], 1), 2
         )
         figures[f"provider_polls_{_viewers(n)}"] = row["polls"]
+        figures[f"provider_requests_{_viewers(n)}"] = row["requests"]
         figures["provider_requests_resolution_per_min"] = row["resolution_per_min"]
         figures["provider_requests_most_viewers"] = max(
             n, figures.get("provider_requests_most_viewers") or 0
@@ -389,11 +390,12 @@ def _accounts_table(accounts: dict[str, Any]) -> list[str]:
 
 
 def _same_requests(f: dict[str, Any], most: int) -> bool | None:
-    """Viewers add no request to a poll and no poll (a window of whole seconds holds one
-    poll more or less, depending on where the cadence falls)."""
+    """Viewers add no request: windows of the same number of polls hold the same requests,
+    give or take one poll's (the configuration read once a minute falls in one window or
+    not)."""
     one, many = _viewers(1), _viewers(most)
-    per_poll = [f.get(f"provider_requests_per_poll_{v}") for v in (one, many)]
+    counts = [f.get(f"provider_requests_{v}") for v in (one, many)]
     polls = [f.get(f"provider_polls_{v}") for v in (one, many)]
-    if per_poll[0] is None or per_poll[1] is None or polls[0] is None or polls[1] is None:
+    if counts[0] is None or counts[1] is None or not polls[0] or polls[1] is None:
         return None
-    return bool(per_poll[0] == per_poll[1] and abs(polls[0] - polls[1]) <= 1)
+    return bool(polls[0] == polls[1] and abs(counts[0] - counts[1]) <= counts[0] / polls[0])

@@ -44,8 +44,8 @@ def _results() -> dict[str, Any]:
         "fanout_processes": {2: {2000: {"p50_ms": 60.0, "p99_ms": 170.0, "dropped": 0}}},
         "fanout_stock": {1000: {"p50_ms": 150.0, "p99_ms": 120.0, "dropped": 3}},
         "requests": {
-            1: {"per_min": 174.0, "resolution_per_min": 12.0, "requests": 87, "polls": 29},
-            500: {"per_min": 168.0, "resolution_per_min": 12.0, "requests": 84, "polls": 28},
+            1: {"per_min": 174.0, "resolution_per_min": 6.2, "requests": 87, "polls": 28},
+            500: {"per_min": 168.0, "resolution_per_min": 6.0, "requests": 84, "polls": 28},
         },
         "freshness": {
             "p50_ms": 1200.0,
@@ -95,6 +95,14 @@ def test_each_target_is_judged_against_its_figure() -> None:
     assert met["data age with the feed (Daktela), p99"] is True
     assert met["supervisor click → the board shows it"] is False  # p90 over 400 ms
     assert met["CPU per fed agent change, end to end"] is True
+
+
+def test_viewers_that_add_requests_fail_the_requests_target() -> None:
+    results = _results()
+    results["requests"][500] |= {"requests": 87 + 28}  # one request more in each poll
+    met = {t["what"]: t["met"] for t in report.targets(report.flatten(results))}
+
+    assert met["provider requests/min, 1 vs 500 viewers"] is False
 
 
 def test_a_figure_not_measured_is_none_not_a_failure() -> None:
