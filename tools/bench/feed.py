@@ -35,11 +35,15 @@ from django.urls import reverse
 
 from providers.base import AgentRef
 from providers.daktela import parse
+from providers.daktela.adapter import DaktelaProvider
 from providers.model import Agent as ModelAgent
 from providers.model import AgentStatus
+from providers.registry import feed_vendors
 from providers.sim.engine import SimConfig
-from tools.bench.freshness import CHROMIUM, CHROMIUM_ARGS, WATCH_SCRIPT, Poller
+from providers.simulators import SIMULATORS
+from tools.bench.freshness import CHROMIUM, CHROMIUM_ARGS, Poller
 from tools.bench.harness import (
+    VENDOR,
     Bench,
     RecordingTransport,
     only_enabled,
@@ -54,19 +58,51 @@ from tools.database import database_url
 from tools.processes import ROOT, Process, Server, celery_command
 from wallboard.live.presence import Watch
 from wallboard.monitoring.feeds import apply_agent_changes
-from wallboard.monitoring.models import Agent, ProviderAccount
+from wallboard.monitoring.models import Agent, ProviderAccount, Queue
 from wallboard.wiring.pipeline import after_commit, feed_supervisor, poll
 
 WARM_UP = 3  # fed changes before the measured ones
 
+# The moment an action leaves the console: its request, after any confirmation a person
+# gives (hx-confirm), so a dialog's round trip through Playwright is not counted.
 CLICK_SCRIPT = """
 window.__clicks = [];
-document.addEventListener("click", function (evt) {
-  if (evt.target.closest && evt.target.closest("#action-panel button[type=submit]")) {
+document.addEventListener("htmx:beforeRequest", function (evt) {
+  if (evt.target.closest && evt.target.closest("#action-panel form")) {
     window.__clicks.push(performance.timeOrigin + performance.now());
   }
 }, true);
 """
+
+# The board stamps the moment a watched element's value (an agent tile's status, or a
+# queue's agent counts) differs from what it showed before the click.
+WALL_SCRIPT = """
+window.__watch = {}; window.__seen = {};
+(function () {
+  function value(el) { return el.dataset.status || el.textContent; }
+  function check() {
+    for (const id in window.__watch) {
+      if (id in window.__seen) continue;
+      const w = window.__watch[id];
+      const el = document.querySelector(w.sel);
+      if (el && value(el) !== w.before) {
+        window.__seen[id] = performance.timeOrigin + performance.now();
+      }
+    }
+  }
+  new MutationObserver(check).observe(document, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+  });
+})();
+"""
+
+#: Each vendor's click, in turn: an action and its undoing (SPIKON cannot pause: its
+#: supervisors take an agent out of a campaign and put them back).
+CLICKS: dict[str, tuple[str, str]] = {
+    "daktela": ("pause", "unpause"),
+    "voipsun": ("pause", "unpause"),
+    "spikon": ("queue_logout", "queue_login"),
+}
 
 
 def measure_feed_cost(changes: int, agents: int = 100) -> dict[str, Any]:
@@ -83,6 +119,7 @@ def measure_feed_cost(changes: int, agents: int = 100) -> dict[str, Any]:
         account = ProviderAccount.objects.get(pk=bench.account.pk)
         transport = RecordingTransport()
         provider = bench.provider(httpx.Client(transport=transport))
+        assert isinstance(provider, DaktelaProvider)
         engine_agent = next(iter(bench.engine.agents.values()))
         bench.engine.set_status(engine_agent.id, AgentStatus.IDLE)
         pauses = {p.id: p for p in provider.pause_reasons()}
@@ -212,33 +249,33 @@ def celery_worker() -> Iterator[Process | None]:
 
 
 def measure_click_to_wall(
-    server: Server, session_key: str, rounds: int, *, feed: bool = True
+    server: Server, session_key: str, rounds: int, *, feed: bool = True, vendor: str = VENDOR
 ) -> dict[str, Any]:
-    """Without ``feed`` (``instant_agents`` off) only the refresh and the poll show it."""
+    """Without ``feed`` (``instant_agents`` off, or a vendor without a feed) only the
+    refresh and the poll show it."""
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} is missing"}
     from playwright.sync_api import sync_playwright
 
+    feed = feed and vendor in feed_vendors()
     config = SimConfig(
         agents=20, queues=2, seed=23, calls_per_min_per_queue=0, pause_rate_per_hour=0
     )
     samples: list[float] = []
     missed = 0
-    with running(start_bench("click to wall", config, manual_clock=False)) as bench:
+    with running(start_bench("click to wall", config, manual_clock=False, vendor=vendor)) as bench:
         only_enabled(bench.account)
-        if not feed:
+        if not feed and vendor in feed_vendors():
             options = {**bench.account.options, "instant_agents": "no"}
             ProviderAccount.objects.filter(pk=bench.account.pk).update(options=options)
             bench.account.refresh_from_db()
         poll(bench.account)
-        engine = bench.engine
-        with engine.locked():
-            idle = [a.id for a in engine.agents.values() if a.status is AgentStatus.IDLE]
-        agent = Agent.objects.get(account=bench.account, vendor_id=idle[0])
+        agent, queue = _clicked(bench)
         close_old_connections()
         poller = Poller()
         polling = threading.Thread(target=poller.run, name="bench-poller", daemon=True)
-        feeds = feed_supervisor(tick_s=0.5)
+        feeds = feed_supervisor(tick_s=0.5) if feed else None
+        board = f"{server.url}{reverse('board')}?account={bench.account.pk}"
         with celery_worker() as worker, sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -246,25 +283,31 @@ def measure_click_to_wall(
             context = browser.new_context(viewport={"width": 1600, "height": 900})
             context.add_cookies([{"name": "sessionid", "value": session_key, "url": server.url}])
             wall = context.new_page()
-            wall.add_init_script(WATCH_SCRIPT)
-            wall.goto(f"{server.url}{reverse('board')}?account={bench.account.pk}")
+            wall.add_init_script(WALL_SCRIPT)
+            wall.goto(board)
             wall.wait_for_selector("#connection[data-state=open]", timeout=20_000)
             console = context.new_page()
+            console.on("dialog", lambda dialog: dialog.accept())
             console.add_init_script(CLICK_SCRIPT)
             console.goto(f"{server.url}{reverse('console')}?account={bench.account.pk}")
             console.wait_for_selector("#connection[data-state=open]", timeout=20_000)
             polling.start()
-            feeds.start()
-            if feed:
+            if feeds is not None:
+                feeds.start()
                 wall.wait_for_selector(".input[data-input=feed]", timeout=30_000)
-            console.click(f"#agent-{agent.pk}")
-            console.wait_for_selector(f"#panel-agent-{agent.pk}")
+            # What the wall shows of the click: the agent's tile, or the campaign's counts.
+            watched = f"#agent-{agent.pk}" if queue is None else f"#queue-{queue.pk}-counts"
             for k in range(rounds * 2):
-                pausing = k % 2 == 0
-                watch = {"pk": agent.pk, "status": "PAUSED", "eq": pausing}
+                # The panel as it is now (SPIKON's lists the campaigns the agent is in).
+                console.click(f"#agent-{agent.pk}")
+                console.wait_for_selector(f"#panel-agent-{agent.pk}")
+                before = wall.eval_on_selector(watched, "el => el.dataset.status || el.textContent")
+                watch = {"sel": watched, "before": before}
                 wall.evaluate("([id, w]) => { window.__watch[id] = w; }", [k, watch])
-                action = "pause" if pausing else "unpause"
-                console.click(f"#action-panel form[hx-post$='/{action}/'] button[type=submit]")
+                action = CLICKS[vendor][k % 2]
+                if action == "queue_login" and queue is not None:
+                    console.select_option(f"{_form(action)} select[name=queue]", str(queue.pk))
+                console.click(_button(action, queue))
                 try:
                     wall.wait_for_function(f"() => '{k}' in window.__seen", timeout=10_000)
                 except Exception:  # a miss is counted, the run goes on
@@ -275,14 +318,16 @@ def measure_click_to_wall(
                 console.wait_for_timeout(300)  # the feedback swaps in; the next click is fresh
             context.close()
             browser.close()
-        feeds.stop()
+        if feeds is not None:
+            feeds.stop()
         poller.stop.set()
         polling.join(timeout=10)
     return {
         "clicks": rounds * 2,
         "observed": len(samples),
         "missed": missed,
-        "vendor": "daktela",
+        "vendor": vendor,
+        "actions": " / ".join(CLICKS[vendor]),
         "inputs": ("feed + " if feed else "")
         + ("refresh poll (Celery) + " if worker is not None else "")
         + "2 s poll",
@@ -290,3 +335,29 @@ def measure_click_to_wall(
         "p90_ms": rounded(percentile(samples, 90)),
         "max_ms": rounded(max(samples) if samples else None),
     }
+
+
+def _clicked(bench: Bench) -> tuple[Agent, Queue | None]:
+    """A ready agent to click on, and (where the click is a campaign's) a queue it is in."""
+    spec = SIMULATORS[bench.account.vendor]
+    with bench.engine.locked():
+        ready = [a for a in bench.engine.agents.values() if a.status is AgentStatus.IDLE]
+    rows = Agent.objects.filter(account=bench.account)
+    agent = next(a for a in (rows.filter(vendor_id=spec.agent_id(e)).first() for e in ready) if a)
+    if CLICKS[bench.account.vendor][0] != "queue_logout":
+        return agent, None
+    membership = agent.memberships.select_related("queue").order_by("queue__name").first()
+    assert membership is not None, f"agent {agent} is in no queue"
+    return agent, membership.queue
+
+
+def _form(action: str) -> str:
+    return f"#action-panel form[hx-post$='/{action}/']"
+
+
+def _button(action: str, queue: Queue | None) -> str:
+    """The submit button of ``action``'s form in the panel (for a queue, that queue's)."""
+    form = _form(action)
+    if action == "queue_logout" and queue is not None:
+        form += f":has(input[name=queue][value='{queue.pk}'])"
+    return f"{form} button[type=submit]"

@@ -1,5 +1,6 @@
-"""What every benchmark needs: a Daktela simulator with an account on it, replayable
-provider replies, a record of what was pushed, and percentiles."""
+"""What every benchmark needs: a vendor's simulator (Daktela's unless a benchmark names
+another) with an account on it, replayable provider replies, a record of what was pushed,
+and percentiles."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from providers.daktela.adapter import DaktelaProvider
+from providers.base import Provider
+from providers.registry import provider_class, split_settings
 from providers.sim.engine import CallCenter, Clock, ManualClock, SimConfig
 from providers.sim.server import SimulatorServer
 from providers.simulators import SIMULATORS, start_simulator
@@ -39,9 +41,10 @@ class Bench:
     clock: Clock
     account: ProviderAccount
 
-    def provider(self, client: httpx.Client | None = None) -> DaktelaProvider:
+    def provider(self, client: httpx.Client | None = None) -> Provider:
         """The adapter as ``poll_once`` builds it, but reading the simulator's clock."""
-        return DaktelaProvider(self.account.config(), client=client, clock=self.clock.now)
+        vendor = provider_class(self.account.vendor)
+        return vendor(self.account.config(), client=client, clock=self.clock.now)
 
     def stop(self) -> None:
         self.server.stop()
@@ -54,23 +57,27 @@ def only_enabled(account: ProviderAccount) -> None:
     ProviderAccount.objects.filter(pk=account.pk).update(enabled=True)
 
 
-def add_account(server: SimulatorServer, engine: CallCenter, name: str) -> ProviderAccount:
-    values = SIMULATORS[VENDOR].account_settings(engine)
+def add_account(
+    server: SimulatorServer, engine: CallCenter, name: str, vendor: str = VENDOR
+) -> ProviderAccount:
+    options, secrets = split_settings(vendor, SIMULATORS[vendor].account_settings(engine))
     return ProviderAccount.objects.create(
         name=name,
-        vendor=VENDOR,
+        vendor=vendor,
         base_url=server.url,
-        options={"login": values["login"]},
-        secrets={"password": values["password"]},
+        options=options,
+        secrets=secrets,
         time_zone=engine.config.time_zone,
         poll_interval_s=2,
     )
 
 
-def start_bench(name: str, config: SimConfig, *, manual_clock: bool = True) -> Bench:
+def start_bench(
+    name: str, config: SimConfig, *, manual_clock: bool = True, vendor: str = VENDOR
+) -> Bench:
     clock: Clock | None = ManualClock(START) if manual_clock else None
-    server, engine = start_simulator(VENDOR, config, clock=clock)
-    account = add_account(server, engine, name)
+    server, engine = start_simulator(vendor, config, clock=clock)
+    account = add_account(server, engine, name, vendor)
     return Bench(server, engine, engine.clock, account)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from providers.daktela.adapter import DaktelaProvider
+from providers.base import Provider
 from providers.model import AgentStatus
 from providers.sim.engine import ManualClock, SimConfig
 from tools.bench.harness import (
@@ -109,7 +109,7 @@ def _advance(bench: Bench, seconds: float) -> None:
 class Replaying:
     """An adapter that answers each poll from the replies recorded for it."""
 
-    provider: DaktelaProvider
+    provider: Provider
     transport: ReplayTransport
 
     @classmethod
@@ -117,7 +117,7 @@ class Replaying:
         transport = ReplayTransport({})
         return cls(bench.provider(httpx.Client(transport=transport)), transport)
 
-    def replaying(self, replies: dict[str, bytes]) -> DaktelaProvider:
+    def replaying(self, replies: dict[str, bytes]) -> Provider:
         self.transport.replies = replies
         return self.provider
 

@@ -49,6 +49,8 @@ class Profile:
     click_rounds: int = 8
     # The same clicks with the feed off: the refresh alone (details only).
     click_rounds_without_feed: int = 4
+    # VoIPSUN's and SPIKON's clicks (no feed: the refresh and the poll show them).
+    click_rounds_other_vendors: int = 4
     feed_changes: int = 300
     accounts: AccountsSize | None = None
 
@@ -93,6 +95,7 @@ QUICK = Profile(
     feed_freshness_s=10,
     click_rounds=4,
     click_rounds_without_feed=0,
+    click_rounds_other_vendors=1,
     feed_changes=100,
     accounts=AccountsSize((10,), warmup_s=4, measure_s=8),
 )
@@ -115,6 +118,7 @@ TINY = Profile(
     feed_freshness_s=3,
     click_rounds=1,
     click_rounds_without_feed=0,
+    click_rounds_other_vendors=1,
     feed_changes=5,
 )
 

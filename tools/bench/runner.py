@@ -195,6 +195,10 @@ def run(
                 results["click_to_wall_without_feed"] = measure_click_to_wall(
                     web, session_key, profile.click_rounds_without_feed, feed=False
                 )
+            for vendor in report.CLICK_VENDORS[1:] if profile.click_rounds_other_vendors else ():
+                results[f"click_to_wall_{vendor}"] = measure_click_to_wall(
+                    web, session_key, profile.click_rounds_other_vendors, vendor=vendor
+                )
 
         if wanted("freshness"):
             phase(f"freshness: headless Chromium, {profile.freshness_s:.0f} s", freshness)

@@ -41,6 +41,8 @@ def test_every_benchmark_runs_at_tiny_sizes(transactional_db: None) -> None:
     assert details["history"]["rows_per_day"] > 0
     assert details["freshness_feed"]["input"] == "feed"
     assert details["click_to_wall"]["clicks"] == 2
+    for vendor in ("voipsun", "spikon"):  # each vendor's click shows on the wall
+        assert details[f"click_to_wall_{vendor}"]["observed"] == 2
     assert details["feed_cost"]["stored"] == details["feed_cost"]["changes"]
     assert rep["feed_ms_per_agent_change"] is not None
     assert len(rep["targets"]) == 14
