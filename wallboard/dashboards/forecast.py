@@ -7,13 +7,16 @@ boards disagree), else ``DEFAULT_TARGET`` of the vendor's own SLA threshold, els
 ``DEFAULT_TARGET`` in ``DEFAULT_THRESHOLD_S``.
 
 The plan costs four queries per account, so it is computed at most once a minute
-(``REFRESH_S``) per account and kept in the cache; the ASA follows the agents on the tile at
-every render, and, when no one is free, the callers already waiting (``erlang.wait_behind``).
+(``REFRESH_S``) per account and kept in the cache, by a push's hook step after the push
+(``refresh_plan``) rather than inside it; the ASA follows the agents on the tile at every
+render, and, when no one is free, the callers already waiting (``erlang.wait_behind``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +32,8 @@ from wallboard.reports.forecast import workloads
 DEFAULT_TARGET = 0.80
 DEFAULT_THRESHOLD_S = 20
 REFRESH_S = 60
+# How old a plan a push may still send (``planned``); past it the push computes one.
+KEEP_S = 10 * REFRESH_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ def _targets(queues: list[Queue]) -> dict[int, tuple[float, int]]:
 
 
 def plan_key(account_pk: int) -> str:
-    return f"wallboard.forecast.{account_pk}"
+    return f"wallboard.forecast.v2.{account_pk}"  # v2: a ``_Cached``, no longer the plan
 
 
 def _plan(account_pk: int) -> dict[int, Planned]:
@@ -75,14 +80,61 @@ def _plan(account_pk: int) -> dict[int, Planned]:
     return plan
 
 
-def planned(account_pk: int) -> tuple[dict[int, Planned], bool]:
-    """The account's plan, and whether it was computed just now (the cached one had aged)."""
-    plan: dict[int, Planned] | None = cache.get(plan_key(account_pk))
-    if plan is not None:
-        return plan, False
-    plan = _plan(account_pk)
-    cache.set(plan_key(account_pk), plan, REFRESH_S)
-    return plan, True
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    """A plan in the cache: when it was computed, and whether a push has sent it yet."""
+
+    computed_at: float
+    plan: dict[int, Planned]
+    pushed: bool = False
+
+
+# When each account's plan was computed, as this process last read it: ``refresh_plan``
+# asks the cache only once that has aged.
+_seen: dict[int, float] = {}
+
+
+def _store(account_pk: int, cached: _Cached) -> None:
+    cache.set(plan_key(account_pk), cached, KEEP_S)
+    _seen[account_pk] = cached.computed_at
+
+
+def _compute(account_pk: int) -> _Cached:
+    cached = _Cached(time.time(), _plan(account_pk))
+    _store(account_pk, cached)
+    return cached
+
+
+def planned(account_pk: int, *, push: bool = False) -> tuple[dict[int, Planned], bool]:
+    """The account's plan, computed again once it has aged (``REFRESH_S``); and, for a
+    ``push``, whether its screens have not had it yet (the push then sends every queue's
+    forecast line).
+
+    A push takes the plan it finds, aged or not, unless it is older than ``KEEP_S``: the
+    four queries and Erlang C would hold up the change it carries, so ``refresh_plan``,
+    after the push, computes the next one and the next push sends it.
+    """
+    cached: _Cached | None = cache.get(plan_key(account_pk))
+    if cached is None or time.time() - cached.computed_at > (KEEP_S if push else REFRESH_S):
+        cached = _compute(account_pk)
+    else:
+        _seen[account_pk] = cached.computed_at
+    if not push or cached.pushed:
+        return cached.plan, False
+    _store(account_pk, dataclasses.replace(cached, pushed=True))
+    return cached.plan, True
+
+
+def refresh_plan(account_pk: int) -> None:
+    """Compute the account's plan again if it has aged (after a push, so no change waits
+    for it)."""
+    if time.time() - _seen.get(account_pk, 0.0) <= REFRESH_S:
+        return
+    cached: _Cached | None = cache.get(plan_key(account_pk))
+    if cached is None or time.time() - cached.computed_at > REFRESH_S:
+        _compute(account_pk)
+    else:
+        _seen[account_pk] = cached.computed_at
 
 
 def _forecast(planned: Planned | None, queue: Queue) -> Forecast:

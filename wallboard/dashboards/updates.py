@@ -172,10 +172,10 @@ class Update:
         return update
 
     def _load_forecasts(self, account: ProviderAccount) -> None:
-        """The changed queues' forecasts; every queue's when the plan was just computed
-        again (once a minute, by the first change to touch a queue after it aged)."""
+        """The changed queues' forecasts; every queue's when the plan is one no push has
+        sent yet (computed again once a minute)."""
         lines = {q.pk: q for q in self.count_lines}
-        plan, fresh = planned(account.pk)
+        plan, fresh = planned(account.pk, push=True)
         if fresh:
             tiled = {q.pk for q in self.queue_tiles}
             lines.update(

@@ -11,6 +11,7 @@ from typing import TypeVar
 from providers.base import Provider
 from wallboard import metrics
 from wallboard.dashboards.alerts import evaluate_account
+from wallboard.dashboards.forecast import refresh_plan
 from wallboard.dashboards.models import Alert
 from wallboard.live.publish import publish_account, publish_alerts, publish_heartbeat
 from wallboard.monitoring.feeds import FeedSupervisor
@@ -70,7 +71,14 @@ def _metrics(event: Committed) -> None:
         metrics.VENDOR_ERRORS.labels(account, event.vendor, kind).inc()
 
 
-STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts, _metrics)
+def _plan(event: Committed) -> None:
+    """The forecast's plan, computed again once it has aged, after the push so that no
+    change waits for it; a fed change reads no plan (it shows no queue)."""
+    if event.source == "poll" and event.changed:
+        refresh_plan(event.account_pk)
+
+
+STEPS: tuple[Callable[[Committed], None], ...] = (_push, _alerts, _metrics, _plan)
 
 
 def after_commit(event: Committed) -> None:

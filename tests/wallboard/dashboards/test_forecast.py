@@ -3,6 +3,7 @@ the pushes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,7 +13,15 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from tests.conftest import make_user
-from wallboard.dashboards.forecast import plan_key, wait_text, with_forecasts
+from wallboard.dashboards.forecast import (
+    KEEP_S,
+    REFRESH_S,
+    plan_key,
+    planned,
+    refresh_plan,
+    wait_text,
+    with_forecasts,
+)
 from wallboard.dashboards.html import queue_forecast
 from wallboard.dashboards.models import Board, QueueThreshold
 from wallboard.dashboards.updates import Update
@@ -97,7 +106,7 @@ def test_an_agent_change_pushes_the_expected_wait_with_the_counts(
 ) -> None:
     queue = _queue(account, "busy", calls=50)
     other = _queue(account, "other", calls=50)
-    with_forecasts([queue])  # the plan is made: only the changed queue's line is sent
+    planned(account.pk, push=True)  # the plan is made and sent: only the changed line is
     Queue.objects.filter(pk=queue.pk).update(agents_ready=0)  # two agents paused
     changed = Queue.objects.get(pk=queue.pk)
     changes = StoredChanges(
@@ -145,6 +154,61 @@ def test_a_fresh_plan_is_pushed_for_every_queue_of_the_account(
     assert f">{TEXTBOOK}</p>" in html
     assert f'<p id="queue-{other.pk}-forecast" class="forecast"' in html
     assert "forecast" not in again, "within the minute the plan stands"
+
+
+def _age_plan(account: ProviderAccount, seconds: float) -> float:
+    """Make the cached plan ``seconds`` old; when it now says it was computed."""
+    cached = cache.get(plan_key(account.pk))
+    aged = dataclasses.replace(cached, computed_at=cached.computed_at - seconds)
+    cache.set(plan_key(account.pk), aged)
+    return float(aged.computed_at)
+
+
+def _pushed(account: ProviderAccount, queue: Queue, seq: int) -> str:
+    changes = StoredChanges(queues=[queue], queue_changes={queue.pk: frozenset({"abandoned"})})
+    with translation.override("en"):
+        return Update.load(account, seq, changes, False).render()[0]
+
+
+def test_an_aged_plan_does_not_hold_up_a_push_the_next_push_sends_the_new_one(
+    account: ProviderAccount,
+) -> None:
+    queue = _queue(account, "busy", calls=50)
+    other = _queue(account, "other", calls=50)
+    _pushed(account, queue, 2)  # the plan is made and sent
+    aged_at = _age_plan(account, REFRESH_S + 1)
+
+    html = _pushed(account, queue, 3)
+    assert cache.get(plan_key(account.pk)).computed_at == aged_at, "not computed in the push"
+    assert f"queue-{other.pk}-forecast" not in html
+    refresh_plan(account.pk)  # the hook's step after the push
+    assert cache.get(plan_key(account.pk)).computed_at > aged_at
+    html = _pushed(account, queue, 4)
+    assert f'<p id="queue-{other.pk}-forecast" class="forecast"' in html
+    assert f"queue-{other.pk}-forecast" not in _pushed(account, queue, 5), "sent once"
+
+
+def test_a_plan_older_than_a_push_may_send_is_computed_in_the_push(
+    account: ProviderAccount,
+) -> None:
+    queue = _queue(account, "busy", calls=50)
+    other = _queue(account, "other", calls=50)
+    _pushed(account, queue, 2)
+    aged_at = _age_plan(account, KEEP_S + 1)
+
+    html = _pushed(account, queue, 3)
+    assert cache.get(plan_key(account.pk)).computed_at > aged_at
+    assert f'<p id="queue-{other.pk}-forecast" class="forecast"' in html
+
+
+def test_a_plan_a_page_made_reaches_the_screens_with_the_next_push(
+    account: ProviderAccount,
+) -> None:
+    queue = _queue(account, "busy", calls=50)
+    other = _queue(account, "other", calls=50)
+    with_forecasts([queue])  # a board page loads first
+
+    assert f'<p id="queue-{other.pk}-forecast" class="forecast"' in _pushed(account, queue, 2)
 
 
 def test_a_pushed_tile_carries_the_figures(account: ProviderAccount) -> None:

@@ -30,8 +30,10 @@ def test_a_failing_step_is_logged_and_the_others_still_run(
     assert "broken after a change of account 1 failed" in caplog.text
 
 
-def test_the_product_pushes_then_evaluates_alerts_then_counts() -> None:
-    assert [step.__name__ for step in pipeline.STEPS] == ["_push", "_alerts", "_metrics"]
+def test_the_product_pushes_then_evaluates_alerts_then_counts_then_plans() -> None:
+    """The push first: nothing a screen waits for runs before it (the forecast's plan,
+    computed again once a minute, last)."""
+    assert [step.__name__ for step in pipeline.STEPS] == ["_push", "_alerts", "_metrics", "_plan"]
 
 
 def test_alerts_are_evaluated_once_for_the_screens_and_the_notifications(
