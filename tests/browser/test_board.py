@@ -58,6 +58,32 @@ def test_an_agent_tile_updates_without_a_reload(
     assert page.evaluate("window.__opens") == 1
 
 
+def test_a_focused_tile_keeps_the_focus_when_its_change_is_swapped_in(
+    asgi_server: StartServer, browser: Any, daktela_sim: Sim
+) -> None:
+    """live.js puts a message's fragments in place itself: a supervisor moving through the
+    tiles with the keyboard stays on the tile that changed."""
+    account = make_account(daktela_sim)
+    poll(account)
+    page = _open_board(browser, asgi_server(), account)
+    engine = daktela_sim.engine
+    agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
+    agent = Agent.objects.get(account=account, vendor_id=agent_id)
+    page.focus(f"#agent-{agent.pk}")
+    page.evaluate(
+        "window.__after = 0; document.addEventListener('htmx:wsAfterMessage', "
+        "() => { window.__after += 1; })"
+    )
+
+    engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
+    poll(account)
+
+    page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)
+    assert page.evaluate("document.activeElement.id") == f"agent-{agent.pk}"
+    assert page.evaluate("document.querySelector('[hx-swap-oob]')") is None
+    assert page.evaluate("window.__after") >= 1  # the pages' own steps after a message ran
+
+
 def test_a_queues_agent_counts_follow_an_agent_change(
     asgi_server: StartServer, browser: Any, start_sim: Any
 ) -> None:
