@@ -36,20 +36,26 @@ def _open_board(browser: Any, base_url: str, account: ProviderAccount) -> Any:
     return page
 
 
+def _board_with_an_idle_agent(
+    asgi_server: StartServer, browser: Any, sim: Sim
+) -> tuple[Any, ProviderAccount, Agent]:
+    """A supervisor's board of a polled account, and one of its ready agents."""
+    account = make_account(sim)
+    poll(account)
+    page = _open_board(browser, asgi_server(), account)
+    agent_id = next(a.id for a in sim.engine.truth().agents if a.status is AgentStatus.IDLE)
+    return page, account, Agent.objects.get(account=account, vendor_id=agent_id)
+
+
 def test_an_agent_tile_updates_without_a_reload(
     asgi_server: StartServer, browser: Any, daktela_sim: Sim
 ) -> None:
-    account = make_account(daktela_sim)
-    poll(account)
-    page = _open_board(browser, asgi_server(), account)
-    engine = daktela_sim.engine
-    agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
-    agent = Agent.objects.get(account=account, vendor_id=agent_id)
+    page, account, agent = _board_with_an_idle_agent(asgi_server, browser, daktela_sim)
     tile = page.locator(f"#agent-{agent.pk}")
     assert tile.get_attribute("data-status") == "IDLE"
     page.evaluate("window.__sameDocument = true")
 
-    engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
+    daktela_sim.engine.set_status(agent.vendor_id, AgentStatus.PAUSED, pause_id="7")
     poll(account)
 
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)
@@ -63,19 +69,14 @@ def test_a_focused_tile_keeps_the_focus_when_its_change_is_swapped_in(
 ) -> None:
     """live.js puts a message's fragments in place itself: a supervisor moving through the
     tiles with the keyboard stays on the tile that changed."""
-    account = make_account(daktela_sim)
-    poll(account)
-    page = _open_board(browser, asgi_server(), account)
-    engine = daktela_sim.engine
-    agent_id = next(a.id for a in engine.truth().agents if a.status is AgentStatus.IDLE)
-    agent = Agent.objects.get(account=account, vendor_id=agent_id)
+    page, account, agent = _board_with_an_idle_agent(asgi_server, browser, daktela_sim)
     page.focus(f"#agent-{agent.pk}")
     page.evaluate(
         "window.__after = 0; document.addEventListener('htmx:wsAfterMessage', "
         "() => { window.__after += 1; })"
     )
 
-    engine.set_status(agent_id, AgentStatus.PAUSED, pause_id="7")
+    daktela_sim.engine.set_status(agent.vendor_id, AgentStatus.PAUSED, pause_id="7")
     poll(account)
 
     page.wait_for_selector(f"#agent-{agent.pk}[data-status=PAUSED]", timeout=5_000)

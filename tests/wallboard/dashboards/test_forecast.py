@@ -74,6 +74,10 @@ def _line(queue: Queue) -> str:
         return str(queue_forecast(with_forecasts([queue])[0]))
 
 
+def _two_queues(account: ProviderAccount) -> tuple[Queue, Queue]:
+    return _queue(account, "busy", calls=50), _queue(account, "other", calls=50)
+
+
 def test_the_tile_shows_a_dash_without_data_and_the_figures_with_it(
     account: ProviderAccount,
 ) -> None:
@@ -104,8 +108,7 @@ def test_the_board_page_shows_the_figures(account: ProviderAccount) -> None:
 def test_an_agent_change_pushes_the_expected_wait_with_the_counts(
     account: ProviderAccount,
 ) -> None:
-    queue = _queue(account, "busy", calls=50)
-    other = _queue(account, "other", calls=50)
+    queue, other = _two_queues(account)
     planned(account.pk, push=True)  # the plan is made and sent: only the changed line is
     Queue.objects.filter(pk=queue.pk).update(agents_ready=0)  # two agents paused
     changed = Queue.objects.get(pk=queue.pk)
@@ -173,8 +176,7 @@ def _pushed(account: ProviderAccount, queue: Queue, seq: int) -> str:
 def test_an_aged_plan_does_not_hold_up_a_push_the_next_push_sends_the_new_one(
     account: ProviderAccount,
 ) -> None:
-    queue = _queue(account, "busy", calls=50)
-    other = _queue(account, "other", calls=50)
+    queue, other = _two_queues(account)
     _pushed(account, queue, 2)  # the plan is made and sent
     aged_at = _age_plan(account, REFRESH_S + 1)
 
@@ -191,8 +193,7 @@ def test_an_aged_plan_does_not_hold_up_a_push_the_next_push_sends_the_new_one(
 def test_a_plan_older_than_a_push_may_send_is_computed_in_the_push(
     account: ProviderAccount,
 ) -> None:
-    queue = _queue(account, "busy", calls=50)
-    other = _queue(account, "other", calls=50)
+    queue, other = _two_queues(account)
     _pushed(account, queue, 2)
     aged_at = _age_plan(account, KEEP_S + 1)
 
@@ -204,8 +205,7 @@ def test_a_plan_older_than_a_push_may_send_is_computed_in_the_push(
 def test_a_plan_a_page_made_reaches_the_screens_with_the_next_push(
     account: ProviderAccount,
 ) -> None:
-    queue = _queue(account, "busy", calls=50)
-    other = _queue(account, "other", calls=50)
+    queue, other = _two_queues(account)
     with_forecasts([queue])  # a board page loads first
 
     assert f'<p id="queue-{other.pk}-forecast" class="forecast"' in _pushed(account, queue, 2)
