@@ -297,8 +297,11 @@ if WS_MAX_SOCKETS_PER_SESSION < 1 or WS_MAX_SOCKETS_PER_TV_LINK < 1:
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = None if EMBEDDED else BASE_DIR / "staticfiles"
-# Embedded mode serves straight from static/; production runs collectstatic.
+# Embedded mode serves straight from static/; production runs collectstatic. Served from
+# the source tree, a file edited while the demo runs is re-read: without autorefresh
+# WhiteNoise sends the old Content-Length with the new body and the response fails.
 WHITENOISE_USE_FINDERS = EMBEDDED
+WHITENOISE_AUTOREFRESH = EMBEDDED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

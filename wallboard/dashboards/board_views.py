@@ -9,7 +9,8 @@ from __future__ import annotations
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,17 +40,15 @@ def _nav(request: HttpRequest) -> dict[str, bool]:
     return {"console": True, "audit": True, "admin": is_admin(request.user), "me": False}
 
 
-def _refuse(request: HttpRequest) -> HttpResponse | None:
-    if can_supervise(request.user):
-        return None
-    return HttpResponseForbidden(_("Boards are edited by supervisors and admins."))
+def _require_supervisor(request: HttpRequest) -> None:
+    if not can_supervise(request.user):
+        raise PermissionDenied(_("Boards are edited by supervisors and admins."))
 
 
 @require_GET
 @login_required
 def board_list(request: HttpRequest) -> HttpResponse:
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     boards = editable_boards(scope_for(request)).prefetch_related("accounts", "tv_links")
     return render(request, "dashboards/boards.html", {"boards": boards, "nav": _nav(request)})
 
@@ -61,8 +60,7 @@ def board_edit(
 ) -> HttpResponse:
     """A board's form; on a bad answer the form comes back with its errors (400) and
     nothing is saved."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     scope = scope_for(request)
     board = get_object_or_404(editable_boards(scope), pk=board_id) if board_id else Board()
     if request.method == "POST":
@@ -110,8 +108,7 @@ def _edit_page(
 @login_required
 def board_tvs(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
     """The editor's list of the board's TVs, which it fetches again every 10 s."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     board = get_object_or_404(editable_boards(scope_for(request)), pk=board_id)
     context = {"board": board, "tv_screens": board_screens(board, screens_of)}
     return render(request, "dashboards/board_edit.html#tv-screens", context)
@@ -121,8 +118,7 @@ def board_tvs(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> Htt
 @login_required
 def tv_link_new(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
     """A new TV link for the board; the editor shows its address once, to copy."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     board = get_object_or_404(editable_boards(scope_for(request)), pk=board_id)
     tv_form = TvLinkForm(request.POST, instance=TvLink(board=board))
     if not tv_form.is_valid():
@@ -135,8 +131,7 @@ def tv_link_new(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> H
 @login_required
 def tv_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
     """End a TV link: its TVs show "not valid" at once (``live.signals``, on commit)."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     link = get_object_or_404(editable_links(scope_for(request)), pk=link_id)
     link.revoke()
     return redirect(reverse("board-edit", args=[link.board_id]) + "?saved=revoke")
@@ -146,8 +141,7 @@ def tv_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
 @login_required
 def board_ticker(request: HttpRequest, board_id: int, screens_of: ScreensOf) -> HttpResponse:
     """Put a message on the board's screens until it expires (pushed on commit)."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     scope = scope_for(request)
     board = get_object_or_404(editable_boards(scope), pk=board_id)
     ticker_form = TickerForm(request.POST)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -94,7 +95,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
     if not can_supervise(request.user):
-        return HttpResponseForbidden(_("The console is for supervisors and admins."))
+        raise PermissionDenied(_("The console is for supervisors and admins."))
     scope = scope_for(request)
     view = _board_view(request)
     query = urlencode(_query(request), doseq=True)
@@ -190,7 +191,7 @@ def my_panel(request: HttpRequest) -> HttpResponse:
 def membership(request: HttpRequest) -> HttpResponse:
     """Admins: the agents-by-queues matrix of one account, read from the provider."""
     if not is_admin(request.user):
-        return HttpResponseForbidden(_("The membership editor is for admins."))
+        raise PermissionDenied(_("The membership editor is for admins."))
     accounts = scope_for(request).accounts()
     account_id = parse_id(request.GET.get("account", ""))
     account = get_object_or_404(accounts, pk=account_id) if account_id else accounts.first()

@@ -9,9 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,17 +43,15 @@ def _context(request: HttpRequest, **values: Any) -> dict[str, Any]:
     return {"nav": nav, **values}
 
 
-def _refuse(request: HttpRequest) -> HttpResponse | None:
-    if can_supervise(request.user):
-        return None
-    return HttpResponseForbidden(_("Notifications are set up by supervisors and admins."))
+def _require_supervisor(request: HttpRequest) -> None:
+    if not can_supervise(request.user):
+        raise PermissionDenied(_("Notifications are set up by supervisors and admins."))
 
 
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     latest = Delivery.objects.filter(rule=OuterRef("pk")).order_by("-created_at", "-pk")
     rules = Rule.objects.prefetch_related("queues").annotate(
         last_status=Subquery(latest.values("status")[:1])
@@ -85,8 +84,7 @@ def _edit(request: HttpRequest, board: Board, rule: Rule) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def rule_new(request: HttpRequest, board_id: int) -> HttpResponse:
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     board = get_object_or_404(boards_for(request.user), pk=board_id)
     language = getattr(request, "LANGUAGE_CODE", "")
     return _edit(request, board, Rule(board=board, language=language or settings.LANGUAGE_CODE))
@@ -95,8 +93,7 @@ def rule_new(request: HttpRequest, board_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     rule = get_object_or_404(Rule, pk=rule_id, board__in=boards_for(request.user))
     return _edit(request, rule.board, rule)
 
@@ -104,8 +101,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     rule = get_object_or_404(Rule, pk=rule_id, board__in=boards_for(request.user))
     rule.delete()
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
@@ -119,8 +115,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 @login_required
 def deliveries(request: HttpRequest, board_id: int) -> HttpResponse:
     """The delivery log of one board: every message, newest first, with each attempt."""
-    if (refused := _refuse(request)) is not None:
-        return refused
+    _require_supervisor(request)
     board = get_object_or_404(boards_for(request.user), pk=board_id)
     status = request.GET.get("status", "")
     shown = Delivery.objects.filter(board=board).prefetch_related(
