@@ -9,12 +9,23 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
+from tools.database import database_url
 from tools.processes import APP, Process, free_port, web_command
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def server_environment() -> dict[str, str]:
+    """A child process's environment: the test settings, database and Redis."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL or "",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 class Servers:
@@ -26,16 +37,10 @@ class Servers:
 
     def __call__(self, *flags: str, app: str = APP) -> str:
         url = f"http://127.0.0.1:{free_port()}"
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "REDIS_URL": settings.REDIS_URL or "",
-            "PYTHONPATH": str(ROOT),
-        }
         self.procs[url] = Process(
-            "uvicorn", web_command("uvicorn", self._port(url), *flags, app=app), env
+            "uvicorn",
+            web_command("uvicorn", self._port(url), *flags, app=app),
+            server_environment(),
         )
         self.start_again(url)
         return url

@@ -4,32 +4,20 @@ other process loads Daphne (its Twisted reactor would cost each one time and mem
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 
 import pytest
 from channels.db import database_sync_to_async
-from django.conf import settings
 
+from tests.browser.conftest import server_environment
 from tests.conftest import Sim, make_account
-from tools.database import database_url
 from tools.processes import ROOT, Process, free_port
 from tools.wsclient import WebSocketClient
 from wallboard.dashboards.models import Board, TvLink
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL or "",
-        "PYTHONPATH": str(ROOT),
-    }
 
 
 def _tv_token(sim: Sim) -> str:
@@ -43,7 +31,7 @@ async def test_runserver_serves_the_tvs_websocket(start_sim: Callable[..., Sim])
     token = await database_sync_to_async(_tv_token)(start_sim("voipsun"))
     port = free_port()
     argv = [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}"]
-    server = Process("runserver", [*argv, "--noreload"], _environment()).start()
+    server = Process("runserver", [*argv, "--noreload"], server_environment()).start()
     try:
         await asyncio.to_thread(server.wait_for_port, port)
         client = await WebSocketClient.connect(
@@ -64,7 +52,7 @@ def test_the_web_application_starts_without_twisted() -> None:
             "import sys, django; django.setup(); import wallboard.asgi;"
             " print(sorted(m for m in ('daphne', 'twisted') if m in sys.modules))",
         ],
-        env=_environment(),
+        env=server_environment(),
         capture_output=True,
         text=True,
         check=True,
